@@ -1,0 +1,59 @@
+# Two commands for everything: `make run` (execute both notebooks in place) and `make test`.
+# Both set up the virtual environment first and reuse it afterwards.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Offline: use the dataset mirror beside the checkout when there is one (see README, "Datasets offline").
+MIRROR_GUESS := $(wildcard ../shared/data)
+export DATASET_MIRROR ?= $(if $(MIRROR_GUESS),$(abspath $(MIRROR_GUESS)),)
+export PYTHONWARNINGS ?= ignore::DeprecationWarning
+NOTEBOOKS := dcgan_fashion_mnist.ipynb vae_cifar10.ipynb
+
+.PHONY: setup sysdeps run test lint pdf screenshots submission clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@echo "==> Python environment in $(VENV) (first time: a few minutes, ~6 GB for torch)"
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Debian packages for the browser (screenshots) and the PDF (pandoc, pdftotext).
+sysdeps:
+	@if command -v chromium >/dev/null && command -v pandoc >/dev/null && command -v pdftotext >/dev/null; then \
+	  echo "==> chromium, pandoc and poppler-utils present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "==> apt-get install chromium pandoc poppler-utils"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium pandoc poppler-utils >/dev/null; \
+	else \
+	  echo "Missing system packages. Run: sudo apt-get install chromium pandoc poppler-utils"; exit 1; \
+	fi
+
+run: setup
+	@echo "==> Executing notebooks in place (DATASET_MIRROR=$(or $(DATASET_MIRROR),unset: torchvision downloads))"
+	@for nb in $(NOTEBOOKS); do \
+	  echo "==> $$nb"; \
+	  $(PY) -m papermill --progress-bar --log-level WARNING $$nb $$nb || exit 1; \
+	done
+
+lint: setup
+	@echo "==> ruff"
+	$(VENV)/bin/ruff check .
+
+test: setup sysdeps lint
+	@echo "==> pytest (tiny notebook runs, unit, data, screenshot and PDF tests)"
+	$(PY) -m pytest
+
+pdf: setup sysdeps
+	$(PY) -m support.build_pdf
+
+screenshots: setup sysdeps
+	$(PY) -m support.screenshots
+
+submission: setup
+	$(PY) -m support.submission $(ARGS)
+
+clean:
+	rm -rf checkpoints dist .pytest_cache
