@@ -35,7 +35,7 @@ run: setup
 	@echo "==> Executing notebooks in place (DATASET_MIRROR=$(or $(DATASET_MIRROR),unset: torchvision downloads))"
 	@for nb in $(NOTEBOOKS); do \
 	  echo "==> $$nb"; \
-	  $(PY) -m papermill --progress-bar --log-level WARNING $$nb $$nb || exit 1; \
+	  $(PY) -m papermill --progress-bar --log-level WARNING -p PROGRESS False $$nb $$nb || exit 1; \
 	done
 
 lint: setup

@@ -68,8 +68,9 @@ def check_finite(where: str, **losses: float) -> None:
 
 def save_json(obj, path: str | Path) -> None:
     """Write JSON via a temporary file so a crash never leaves half a results file."""
+    text = json.dumps(obj, indent=2)  # fails before anything is written
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as f:
-        json.dump(obj, f, indent=2)
+        f.write(text)
     os.replace(f.name, path)

@@ -1,0 +1,318 @@
+"""Screenshots of the TensorBoard plots and images that the task sheet asks for.
+
+Starts a real TensorBoard on the run logs, drives headless Chromium (Debian's `chromium`)
+through Playwright to each view of the Time Series dashboard, waits until the charts or
+images have rendered and saves 1600x1000 PNGs into `screenshots/`. The server and the
+browser are stopped again in any case.
+
+    make screenshots                      # = .venv/bin/python -m support.screenshots
+    python -m support.screenshots --logdir runs --out screenshots
+
+Views are chosen through TensorBoard's own URL state (`runFilter`, `tagFilter`,
+`smoothing`) and its stored settings (settings pane closed, card width, run sidebar);
+image steps are picked with the card's step slider (keyboard), and the displayed step is
+checked before the capture. A view whose run or tags are missing is skipped with a note;
+the command fails when no view at all could be captured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# TensorBoard keeps only 10 steps per image tag by default. Note: in TensorBoard 2.21
+# `images=0` keeps *no* image at all, so ask for a number larger than any epoch count.
+IMAGE_SAMPLES = 10_000
+TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Scalars:
+    """Scalar charts of one run. A tag ending in '/' stands for every tag under that prefix."""
+
+    name: str
+    run: str
+    tags: tuple[str, ...]
+    smoothing: float = 0.6
+
+
+@dataclass(frozen=True)
+class Images:
+    """One image tag of one run at some of its steps ('first', 'middle', 'last');
+    saved as <name>_epoch_NN.png, the step being the epoch."""
+
+    name: str
+    run: str
+    tag: str
+    at: tuple[str, ...] = ("last",)
+
+
+DEFAULT_VIEWS: tuple[Scalars | Images, ...] = (
+    Scalars("dcgan_losses", "dcgan/main", ("train/loss_D", "train/loss_G", "train/D_x", "train/D_G_z")),
+    Scalars("dcgan_epoch_metrics", "dcgan/main", ("epoch/",), smoothing=0.0),
+    Images("dcgan_fixed_noise", "dcgan/main", "fixed_noise", ("first", "middle", "last")),
+    Scalars("vae_losses", "vae/main", ("train/loss", "train/reconstruction", "train/kl")),
+    Scalars("vae_test_metrics", "vae/main", ("test/",), smoothing=0.0),
+    Images("vae_reconstructions", "vae/main", "reconstructions"),
+    Images("vae_prior_samples", "vae/main", "prior_samples"),
+)
+
+
+def find_chromium() -> str:
+    """Debian's Chromium: /usr/bin/chromium, else `chromium` on PATH."""
+    path = "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else shutil.which("chromium")
+    if not path:
+        raise RuntimeError("Chromium not found (neither /usr/bin/chromium nor `chromium` on PATH). "
+                           "Install it with `sudo apt-get install chromium` (or `make sysdeps`).")
+    return path
+
+
+def disk_runs(logdir: Path) -> set[str]:
+    """Run names as TensorBoard derives them: folders holding event files, relative to logdir."""
+    return {"." if p.parent == logdir else p.parent.relative_to(logdir).as_posix()
+            for p in logdir.rglob("*tfevents*") if p.is_file()}
+
+
+class TensorBoard:
+    """Client for the HTTP data API of a running TensorBoard."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def get(self, route: str, **query: str):
+        qs = "?" + urllib.parse.urlencode(query) if query else ""
+        with urllib.request.urlopen(f"{self.url}/data/{route}{qs}", timeout=10) as response:
+            return json.load(response)
+
+    def runs(self) -> list[str]:
+        return self.get("runs")
+
+    def tags(self, run: str) -> dict[str, list[str]]:
+        """{'scalars': [...], 'images': [...]} for one run (empty lists for an unknown run)."""
+        return {kind: sorted(self.get(f"plugin/{kind}/tags").get(run, {})) for kind in ("scalars", "images")}
+
+    def image_steps(self, run: str, tag: str) -> list[int]:
+        return sorted({e["step"] for e in self.get("plugin/images/images", run=run, tag=tag, sample="0")})
+
+    def _snapshot(self):
+        return self.runs(), self.get("plugin/scalars/tags"), self.get("plugin/images/tags")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def tensorboard(logdir: Path, timeout: float = TIMEOUT_S) -> Iterator[TensorBoard]:
+    """Run `tensorboard --logdir LOGDIR` on a free local port until the block ends; yields once
+    every run on disk is listed and the tag lists have stopped changing."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "tensorboard.main", "--logdir", str(logdir), "--host", "127.0.0.1",
+           "--port", str(port), "--samples_per_plugin", f"images={IMAGE_SAMPLES}"]
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            tb, expected, previous = TensorBoard(f"http://127.0.0.1:{port}"), disk_runs(logdir), None
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"TensorBoard did not come up on port {port} "
+                                       f"(exit code {proc.poll()}):\n{log.read()[-2000:]}")
+                try:
+                    snapshot = tb._snapshot()
+                except OSError:
+                    snapshot = None
+                if snapshot and expected <= set(snapshot[0]) and snapshot == previous:
+                    break
+                previous = snapshot
+                time.sleep(1.0)
+            yield tb
+        finally:
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop TensorBoard and its data server (same process group, started by us)."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(wait)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _dashboard_url(tb: TensorBoard, run: str, tags: Sequence[str], smoothing: float | None = None) -> str:
+    # Regexes (JavaScript, anchored). re.escape would add escapes JavaScript rejects in
+    # unicode mode, so escape just the metacharacters.
+    def esc(s: str) -> str:
+        return "".join("\\" + c if c in r"\^$.|?*+()[]{}" else c for c in s)
+
+    query = {"runFilter": f"^{esc(run)}$", "tagFilter": "^(" + "|".join(map(esc, tags)) + ")$"}
+    if smoothing is not None:
+        query["smoothing"] = str(smoothing)
+    return f"{tb.url}/?{urllib.parse.urlencode(query, quote_via=urllib.parse.quote)}#timeseries"
+
+
+def _open(browser, url: str, size: tuple[int, int], sidebar: bool):
+    """A fresh page with TensorBoard's stored settings: no settings pane, wide cards."""
+    settings = {"timeSeriesSettingsPaneOpened": False, "timeSeriesCardMinWidth": 600,
+                "sideBarWidthInPercent": 20 if sidebar else 0}
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, color_scheme="light")
+    context.add_init_script(f"localStorage.setItem('_tb_global_settings', {json.dumps(json.dumps(settings))})")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_S * 1000)
+    page.goto(url)
+    return page
+
+
+def _settle(page, path: Path) -> None:
+    """Move the pointer away, then save once two consecutive frames are identical."""
+    page.mouse.move(page.viewport_size["width"] - 1, page.viewport_size["height"] - 1)
+    last, deadline = None, time.monotonic() + 10
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(300)
+        shot = page.screenshot()
+        if shot == last:
+            break
+        last = shot
+    path.write_bytes(shot)
+
+
+def _capture_scalars(browser, tb: TensorBoard, view: Scalars, tags: list[str], out: Path, size) -> Path:
+    page = _open(browser, _dashboard_url(tb, view.run, tags, view.smoothing), size, sidebar=True)
+    try:
+        cards = page.locator("scalar-card-component")
+        page.wait_for_function("n => document.querySelectorAll('scalar-card-component').length === n", arg=len(tags))
+        # Cards inside the viewport have loaded: no spinner, and the legend row names the run.
+        page.wait_for_function(
+            """run => [...document.querySelectorAll('scalar-card-component')]
+                .filter(c => c.getBoundingClientRect().top < innerHeight)
+                .every(c => !c.querySelector('mat-spinner') && c.querySelector('line-chart canvas, line-chart svg')
+                            && (c.querySelector('.data-table-container') || c).textContent.includes(run))""",
+            arg=view.run)
+        shown = {cards.nth(i).locator("tb-truncated-path").first.get_attribute("title") for i in range(cards.count())}
+        if shown != set(tags):
+            raise RuntimeError(f"{view.name}: TensorBoard shows {sorted(shown)}, expected {tags}")
+        path = out / f"{view.name}.png"
+        _settle(page, path)
+        return path
+    finally:
+        page.context.close()
+
+
+def _capture_images(browser, tb: TensorBoard, view: Images, out: Path, size) -> list[Path]:
+    steps = tb.image_steps(view.run, view.tag)
+    wanted = sorted({{"first": steps[0], "middle": steps[(len(steps) - 1) // 2], "last": steps[-1]}[a]
+                     for a in view.at})
+    page = _open(browser, _dashboard_url(tb, view.run, [view.tag]), size, sidebar=False)
+    try:
+        # Enlarge the image card to the full row and the remaining window height.
+        page.add_style_tag(content="card-view:has(image-card){grid-column:1/-1;"
+                                   "height:calc(100vh - 190px) !important}")
+        card = page.locator("image-card-component").filter(
+            has=page.locator(f"tb-truncated-path[title='{view.tag}']")).first
+        img, label, slider = card.locator(".img-container img"), card.locator(".metadata .step"), card.locator("input[type=range]")
+        img.wait_for()
+        run_shown = card.locator("card-run-name").inner_text().strip()
+        if run_shown != view.run:
+            raise RuntimeError(f"{view.name}: the image card shows run {run_shown!r}, not {view.run!r}")
+        paths = []
+        for step in wanted:
+            if slider.count():  # no slider when the tag has a single step
+                slider.focus()
+                page.keyboard.press("Home")
+                for _ in range(int(slider.get_attribute("max")) + 1):
+                    if label.inner_text().strip() == f"Step {step}":
+                        break
+                    page.keyboard.press("ArrowRight")
+                slider.blur()
+            if label.inner_text().strip() != f"Step {step}" or img.get_attribute("alt") != f"Image at step {step}":
+                raise RuntimeError(f"{view.name}: could not set the step slider to step {step}")
+            page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=img.element_handle())
+            img.evaluate("i => i.decode()")
+            path = out / f"{view.name}_epoch_{step:02d}.png"
+            _settle(page, path)
+            paths.append(path)
+        return paths
+    finally:
+        page.context.close()
+
+
+def capture(logdir: Path, outdir: Path, views: Sequence[Scalars | Images] = DEFAULT_VIEWS,
+            size: tuple[int, int] = (1600, 1000)) -> list[Path]:
+    """Save a PNG per view (per step for image views) into outdir; returns the files written.
+    Views whose run or tags are missing are skipped with a printed note."""
+    from playwright.sync_api import sync_playwright
+
+    logdir, outdir = Path(logdir), Path(outdir)
+    if not disk_runs(logdir):
+        raise RuntimeError(f"No TensorBoard event files under {logdir}")
+    chromium = find_chromium()
+    outdir.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    with tensorboard(logdir) as tb, sync_playwright() as pw:
+        try:
+            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        except Exception as e:
+            raise RuntimeError(f"Could not start Chromium ({chromium}); is `sudo apt-get install chromium` "
+                               f"done and working?\n{e}") from e
+        try:
+            for view in views:
+                available = tb.tags(view.run)
+                if isinstance(view, Scalars):
+                    tags = [t for t in available["scalars"]
+                            if any(t == w or (w.endswith("/") and t.startswith(w)) for w in view.tags)]
+                    new = [_capture_scalars(browser, tb, view, tags, outdir, size)] if tags else []
+                else:
+                    tags = [view.tag] if view.tag in available["images"] else []
+                    new = _capture_images(browser, tb, view, outdir, size) if tags else []
+                if not new:
+                    print(f"skipped {view.name}: run {view.run!r} has no tags {list(getattr(view, 'tags', [view.tag]))}")
+                for path in new:
+                    print(f"saved {path}")
+                saved += new
+        finally:
+            browser.close()
+    return saved
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--logdir", type=Path, default=Path("runs"), help="TensorBoard log directory")
+    parser.add_argument("--out", type=Path, default=Path("screenshots"), help="where the PNGs go")
+    args = parser.parse_args(argv)
+    try:
+        saved = capture(args.logdir, args.out)
+    except RuntimeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if not saved:
+        print(f"error: no view could be captured from {args.logdir}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
