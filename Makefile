@@ -20,15 +20,17 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-# Debian packages for the browser (screenshots) and the PDF (pandoc, pdftotext).
+# Debian packages for the browser (screenshots) and the PDF (pandoc, pdftotext, a math font).
+APT_PACKAGES := chromium pandoc poppler-utils fonts-dejavu-extra
 sysdeps:
-	@if command -v chromium >/dev/null && command -v pandoc >/dev/null && command -v pdftotext >/dev/null; then \
-	  echo "==> chromium, pandoc and poppler-utils present"; \
+	@if command -v chromium >/dev/null && command -v pandoc >/dev/null && command -v pdftotext >/dev/null \
+	    && dpkg -s fonts-dejavu-extra >/dev/null 2>&1; then \
+	  echo "==> $(APT_PACKAGES) present"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "==> apt-get install chromium pandoc poppler-utils"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium pandoc poppler-utils >/dev/null; \
+	  echo "==> apt-get install $(APT_PACKAGES) (about a minute)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	else \
-	  echo "Missing system packages. Run: sudo apt-get install chromium pandoc poppler-utils"; exit 1; \
+	  echo "Missing system packages. Run: sudo apt-get install $(APT_PACKAGES)"; exit 1; \
 	fi
 
 run: setup
@@ -52,7 +54,7 @@ pdf: setup sysdeps
 screenshots: setup sysdeps
 	$(PY) -m support.screenshots
 
-submission: setup
+submission: pdf
 	$(PY) -m support.submission $(ARGS)
 
 clean:

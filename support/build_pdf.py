@@ -23,14 +23,20 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CSS = Path(__file__).resolve().parent / "answers.css"
 INSTALL_HINT = "sudo apt-get install pandoc chromium poppler-utils   (or: make sysdeps)"
+MATH_FONTS = ("DejaVu Math TeX Gyre", "STIX Two Math", "Latin Modern Math")  # as in answers.css
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?")  # ![caption](path "title")
-COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)  # pandoc drops HTML comments from the output
+MATH = re.compile(r"<math\b.*?</math>", re.DOTALL)
+MATHML = "http://www.w3.org/1998/Math/MathML"
+ET.register_namespace("", MATHML)
+TALL = {"mfrac", "munder", "mover", "munderover", "mtable", "msqrt", "mroot"}
+COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)  # comments are not rendered
 
 
 class BuildError(RuntimeError):
@@ -47,6 +53,15 @@ def find_tools() -> tuple[str, str]:
     return pandoc, chromium
 
 
+def math_font_missing() -> bool:
+    """True when fontconfig knows none of the math fonts answers.css asks for."""
+    fc_list = shutil.which("fc-list")
+    if not fc_list:
+        return False
+    families = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True).stdout
+    return not any(font in families for font in MATH_FONTS)
+
+
 def missing_images(markdown: str, base: Path) -> list[str]:
     """Image paths referenced in the Markdown that do not exist relative to ``base``."""
     paths = (m.group(1) for m in IMAGE.finditer(COMMENT.sub("", markdown)))
@@ -54,24 +69,56 @@ def missing_images(markdown: str, base: Path) -> list[str]:
 
 
 def tidy_mathml(html: str) -> str:
-    """Fix two texmath/Chromium mismatches so the math reads like TeX.
+    """Adjust pandoc's MathML (texmath) so that Chromium typesets it like TeX.
 
-    1. Named operators (``\\log``, ``\\operatorname{KL}``) arrive as ``<mo>log</mo>``, which Chromium
-       spaces like an unknown operator (a thick space on each side). Give them TeX's spacing: a thin
-       space, none after an opening fence and none before a following parenthesis.
-    2. ``\\bigl(`` etc. arrive as non-stretchy ``<mo>`` with unitless sizes, which MathML Core ignores.
+    - ``(x)`` arrives as stretchy fences, which Chromium draws with gaps; fences stretch only when
+      they enclose something tall (a fraction, a sum, a matrix), as ``\\left( \\right)`` would.
+    - ``\\bigl(`` etc. arrive as non-stretchy fences with unitless sizes; make them that size.
+    - named operators (``\\log``, ``\\operatorname{KL}``) arrive as ``<mo>log</mo>``, spaced like an
+      unknown operator; give them TeX's thin space (none after an opening fence or before a "(").
+    - ``\\mathrm{MSE}`` arrives as italic letters in an ``mstyle`` that MathML Core ignores; ``\\ell``
+      arrives as an operator.
+    - Chromium may break a line between inline math and the punctuation after it; a word joiner
+      (U+2060) prevents that.
     """
-    def named_operator(m: re.Match) -> str:
-        before = html[max(0, m.start() - 100):m.start()].rstrip()
-        after = re.sub(r"^(\s*<mrow>)+", "", html[m.end():m.end() + 200]).lstrip()
-        opening = re.match(r"<mo[^>]*>[(\[{\u27e8]</mo>", after) is not None
-        lspace = "0" if before.endswith("</mo>") else "0.1667em"
-        rspace = "0" if opening else "0.1667em"
-        return f'<mo lspace="{lspace}" rspace="{rspace}">{m.group(1)}</mo>'
+    html = MATH.sub(lambda m: _tidy_formula(m.group(0)), html)
+    return re.sub(r"</math>(?=[,.;:!?)])", "</math>\u2060", html)
 
-    html = re.sub(r"<mo>([A-Za-z]{2,})</mo>", named_operator, html)
-    return re.sub(r'minsize="([\d.]+)" maxsize="([\d.]+)" stretchy="false"',
-                  r'minsize="\1em" maxsize="\2em" stretchy="true"', html)
+
+def _tidy_formula(xml: str) -> str:
+    root = ET.fromstring(xml)
+    for row in root.iter(f"{{{MATHML}}}mrow"):
+        kids = list(row)
+        if len(kids) >= 2 and all(k.tag == f"{{{MATHML}}}mo" and k.get("stretchy") == "true"
+                                  for k in (kids[0], kids[-1])):
+            tall = any(el.tag.split("}")[1] in TALL for k in kids[1:-1] for el in k.iter())
+            if not tall:
+                kids[0].set("stretchy", "false")
+                kids[-1].set("stretchy", "false")
+    for parent in root.iter():
+        kids = list(parent)
+        for i, el in enumerate(kids):
+            name, text = el.tag.split("}")[1], el.text or ""
+            if name == "mo" and el.get("minsize", "").replace(".", "").isdigit():
+                el.set("minsize", el.get("minsize") + "em")
+                el.set("maxsize", el.get("maxsize") + "em")
+                el.set("stretchy", "true")
+                el.set("symmetric", "false")
+            elif name == "mo" and text == "\u2113":
+                el.tag = f"{{{MATHML}}}mi"
+            elif name == "mo" and len(text) > 1 and text.isalpha():
+                prev = kids[i - 1] if i else None
+                nxt = kids[i + 1] if i + 1 < len(kids) else None
+                while nxt is not None and nxt.tag == f"{{{MATHML}}}mrow" and len(nxt):
+                    nxt = nxt[0]
+                after_fence = prev is not None and prev.tag == f"{{{MATHML}}}mo"
+                before_paren = nxt is not None and nxt.tag == f"{{{MATHML}}}mo" and nxt.text in "([{"
+                el.set("lspace", "0" if after_fence or prev is None else "0.1667em")
+                el.set("rspace", "0" if before_paren else "0.1667em")
+            elif name == "mstyle" and el.get("mathvariant") == "normal":
+                for mi in el.iter(f"{{{MATHML}}}mi"):
+                    mi.set("mathvariant", "normal")
+    return ET.tostring(root, encoding="unicode")
 
 
 def build_pdf(source: Path = ROOT / "answers.md", output: Path | None = None) -> Path:
@@ -85,13 +132,20 @@ def build_pdf(source: Path = ROOT / "answers.md", output: Path | None = None) ->
     if missing:
         raise BuildError(f"{source.name} embeds images that do not exist: {', '.join(missing)}. "
                          "Run the notebooks (make run) or the screenshots (make screenshots) first.")
+    if math_font_missing():
+        print("build_pdf: warning: no math font installed, formulas will look rough. Install one with: "
+              "sudo apt-get install fonts-dejavu-extra", file=sys.stderr)
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="answers-pdf-") as tmp:
         html = Path(tmp) / "answers.html"
-        run([pandoc, str(source), "--from", "markdown", "--to", "html5", "--standalone", "--mathml",
-             "--self-contained", "--css", str(CSS), "--resource-path", str(source.parent),
-             "--metadata", "pagetitle=Home Assignment 02 - Deep Learning Foundations",
-             "--output", str(html)], "pandoc")
+        warnings = run([pandoc, str(source), "--from", "markdown", "--to", "html5", "--standalone",
+                        "--mathml", "--self-contained", "--css", str(CSS),
+                        "--resource-path", str(source.parent),
+                        "--metadata", "pagetitle=Home Assignment 02 - Deep Learning Foundations",
+                        "--output", str(html)], "pandoc")
+        if "Could not convert TeX math" in warnings:
+            raise BuildError(f"pandoc could not typeset some math (texmath lacks a command; rewrite it):\n"
+                             f"{warnings.strip()}")
         html.write_text(tidy_mathml(html.read_text(encoding="utf-8")), encoding="utf-8")
         fd, partial = tempfile.mkstemp(prefix=f".{output.stem}-", suffix=".pdf", dir=output.parent)
         os.close(fd)
@@ -102,20 +156,22 @@ def build_pdf(source: Path = ROOT / "answers.md", output: Path | None = None) ->
             with open(partial, "rb") as f:
                 if f.read(5) != b"%PDF-":
                     raise BuildError("chromium did not write a PDF (empty or invalid output).")
+            os.chmod(partial, 0o644)  # mkstemp creates 0600
             os.replace(partial, output)
         finally:
             Path(partial).unlink(missing_ok=True)
     return output
 
 
-def run(cmd: list[str], name: str) -> None:
-    """Run one tool; on failure raise BuildError with the tail of its stderr."""
+def run(cmd: list[str], name: str) -> str:
+    """Run one tool and return its stderr; on failure raise BuildError with the tail of it."""
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     except subprocess.TimeoutExpired as err:
         raise BuildError(f"{name} did not finish within {err.timeout} s.") from None
     if proc.returncode != 0:
         raise BuildError(f"{name} failed (exit {proc.returncode}):\n{proc.stderr.strip()[-2000:]}")
+    return proc.stderr
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,9 +20,10 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import torch
+from PIL import Image
 from torchvision import datasets
-from torchvision.io import ImageReadMode, decode_image, read_file
 
 MIRROR_ENV = "DATASET_MIRROR"
 HELP = (
@@ -86,6 +87,16 @@ def cifar10(train: bool = True, root: str | Path = "data") -> ImageTensors:
     return _checked(data, "cifar10", train)
 
 
+def cifar10_per_sample(train: bool = True, root: str | Path = "data", transform=None):
+    """The classic per-sample pipeline, for comparison only: a torchvision dataset that decodes and
+    transforms one image per ``__getitem__`` (``CIFAR10`` online, ``ImageFolder`` over the mirror)."""
+    mirror = os.environ.get(MIRROR_ENV)
+    if mirror:
+        return datasets.ImageFolder(Path(mirror) / "cifar10" / ("train" if train else "test"), transform=transform)
+    return _download(lambda r: datasets.CIFAR10(r, train=train, download=True, transform=transform),
+                     Path(root), "cifar-10-batches-py", "CIFAR-10")
+
+
 def _download(make, root: Path, folder: str, name: str):
     """Run torchvision's download in a temporary folder; move it into ``root`` only on success."""
     if (root / folder).exists():
@@ -139,8 +150,9 @@ def _cifar10_from_mirror(folder: Path, cache: Path) -> ImageTensors:
     ds = datasets.ImageFolder(folder)
     if tuple(ds.classes) != CIFAR10_CLASSES:
         raise DatasetUnavailable(f"{folder} holds classes {ds.classes}, expected {list(CIFAR10_CLASSES)}. " + HELP)
-    # Decode every PNG once (torchvision.io, no PIL); ImageFolder's sorted order keeps this repeatable.
-    images = torch.stack([decode_image(read_file(p), mode=ImageReadMode.RGB) for p, _ in ds.samples])
+    # Decode every PNG once; ImageFolder's sorted order keeps this repeatable.
+    pixels = np.stack([np.asarray(Image.open(p).convert("RGB")) for p, _ in ds.samples])  # (N, 32, 32, 3)
+    images = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous()
     labels = torch.tensor(ds.targets)
     data = ImageTensors(images, labels, CIFAR10_CLASSES)
     _checked(data, "cifar10", folder.name == "train")

@@ -39,7 +39,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 # TensorBoard keeps only 10 steps per image tag by default. Note: in TensorBoard 2.21
 # `images=0` keeps *no* image at all, so ask for a number larger than any epoch count.
 IMAGE_SAMPLES = 10_000
-TIMEOUT_S = 60.0
+TIMEOUT_S = 60.0  # per browser step; TensorBoard gets twice that to load the logdir
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def tensorboard(logdir: Path, timeout: float = TIMEOUT_S) -> Iterator[TensorBoard]:
+def tensorboard(logdir: Path, timeout: float = 2 * TIMEOUT_S) -> Iterator[TensorBoard]:
     """Run `tensorboard --logdir LOGDIR` on a free local port until the block ends; yields once
     every run on disk is listed and the tag lists have stopped changing."""
     port = _free_port()
@@ -131,9 +131,9 @@ def tensorboard(logdir: Path, timeout: float = TIMEOUT_S) -> Iterator[TensorBoar
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             tb, expected, previous = TensorBoard(f"http://127.0.0.1:{port}"), disk_runs(logdir), None
-            deadline = time.monotonic() + timeout
+            start = time.monotonic()
             while True:
-                if proc.poll() is not None or time.monotonic() > deadline:
+                if proc.poll() is not None or time.monotonic() > start + timeout:
                     log.seek(0)
                     raise RuntimeError(f"TensorBoard did not come up on port {port} "
                                        f"(exit code {proc.poll()}):\n{log.read()[-2000:]}")
@@ -141,10 +141,12 @@ def tensorboard(logdir: Path, timeout: float = TIMEOUT_S) -> Iterator[TensorBoar
                     snapshot = tb._snapshot()
                 except OSError:
                     snapshot = None
-                if snapshot and expected <= set(snapshot[0]) and snapshot == previous:
+                # Every run on disk listed (or, for runs without data, a grace period), tags stable.
+                if (snapshot and snapshot[0] and snapshot == previous
+                        and (expected <= set(snapshot[0]) or time.monotonic() > start + timeout / 3)):
                     break
                 previous = snapshot
-                time.sleep(1.0)
+                time.sleep(0.5)
             yield tb
         finally:
             _stop(proc)
@@ -178,9 +180,10 @@ def _dashboard_url(tb: TensorBoard, run: str, tags: Sequence[str], smoothing: fl
 def _open(browser, url: str, size: tuple[int, int], sidebar: bool):
     """A fresh page with TensorBoard's stored settings: no settings pane, wide cards."""
     settings = {"timeSeriesSettingsPaneOpened": False, "timeSeriesCardMinWidth": 600,
-                "sideBarWidthInPercent": 20 if sidebar else 0}
+                "sideBarWidthInPercent": 20 if sidebar else 0, "ignoreOutliers": False}
     context = browser.new_context(viewport={"width": size[0], "height": size[1]}, color_scheme="light")
-    context.add_init_script(f"localStorage.setItem('_tb_global_settings', {json.dumps(json.dumps(settings))})")
+    stored = json.dumps(json.dumps(settings))
+    context.add_init_script(f"localStorage.setItem('_tb_global_settings', {stored})")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_S * 1000)
     page.goto(url)
@@ -190,9 +193,9 @@ def _open(browser, url: str, size: tuple[int, int], sidebar: bool):
 def _settle(page, path: Path) -> None:
     """Move the pointer away, then save once two consecutive frames are identical."""
     page.mouse.move(page.viewport_size["width"] - 1, page.viewport_size["height"] - 1)
-    last, deadline = None, time.monotonic() + 10
-    while time.monotonic() < deadline:
-        page.wait_for_timeout(300)
+    shot, last, deadline = None, None, time.monotonic() + 10
+    while shot is None or time.monotonic() < deadline:
+        page.wait_for_timeout(200)
         shot = page.screenshot()
         if shot == last:
             break
@@ -203,16 +206,21 @@ def _settle(page, path: Path) -> None:
 def _capture_scalars(browser, tb: TensorBoard, view: Scalars, tags: list[str], out: Path, size) -> Path:
     page = _open(browser, _dashboard_url(tb, view.run, tags, view.smoothing), size, sidebar=True)
     try:
+        # Size the legend table to its rows (TensorBoard's own 'expanded' style), so two rows fit.
+        page.add_style_tag(content=".data-table-container{height:auto !important;min-height:0 !important}")
         cards = page.locator("scalar-card-component")
-        page.wait_for_function("n => document.querySelectorAll('scalar-card-component').length === n", arg=len(tags))
+        page.wait_for_function("n => document.querySelectorAll('scalar-card-component').length === n",
+                               arg=len(tags))
         # Cards inside the viewport have loaded: no spinner, and the legend row names the run.
         page.wait_for_function(
             """run => [...document.querySelectorAll('scalar-card-component')]
                 .filter(c => c.getBoundingClientRect().top < innerHeight)
-                .every(c => !c.querySelector('mat-spinner') && c.querySelector('line-chart canvas, line-chart svg')
-                            && (c.querySelector('.data-table-container') || c).textContent.includes(run))""",
+                .every(c => !c.querySelector('mat-spinner')
+                            && c.querySelector('line-chart canvas, line-chart svg')
+                            && c.querySelector('.data-table-container')?.textContent.includes(run))""",
             arg=view.run)
-        shown = {cards.nth(i).locator("tb-truncated-path").first.get_attribute("title") for i in range(cards.count())}
+        shown = {cards.nth(i).locator("tb-truncated-path").first.get_attribute("title")
+                 for i in range(cards.count())}
         if shown != set(tags):
             raise RuntimeError(f"{view.name}: TensorBoard shows {sorted(shown)}, expected {tags}")
         path = out / f"{view.name}.png"
@@ -224,16 +232,19 @@ def _capture_scalars(browser, tb: TensorBoard, view: Scalars, tags: list[str], o
 
 def _capture_images(browser, tb: TensorBoard, view: Images, out: Path, size) -> list[Path]:
     steps = tb.image_steps(view.run, view.tag)
+    if not steps:
+        raise RuntimeError(f"{view.name}: TensorBoard lists tag {view.tag!r} of {view.run!r} but serves no image")
     wanted = sorted({{"first": steps[0], "middle": steps[(len(steps) - 1) // 2], "last": steps[-1]}[a]
                      for a in view.at})
     page = _open(browser, _dashboard_url(tb, view.run, [view.tag]), size, sidebar=False)
     try:
         # Enlarge the image card to the full row and the remaining window height.
-        page.add_style_tag(content="card-view:has(image-card){grid-column:1/-1;"
-                                   "height:calc(100vh - 190px) !important}")
+        page.add_style_tag(content=".card-space:has(image-card){grid-column:1/-1}"
+                                   "card-view:has(image-card){height:calc(100vh - 190px) !important}")
         card = page.locator("image-card-component").filter(
             has=page.locator(f"tb-truncated-path[title='{view.tag}']")).first
-        img, label, slider = card.locator(".img-container img"), card.locator(".metadata .step"), card.locator("input[type=range]")
+        img, label = card.locator(".img-container img"), card.locator(".metadata .step")
+        slider = card.locator("input[type=range]")
         img.wait_for()
         run_shown = card.locator("card-run-name").inner_text().strip()
         if run_shown != view.run:
@@ -243,12 +254,16 @@ def _capture_images(browser, tb: TensorBoard, view: Images, out: Path, size) -> 
             if slider.count():  # no slider when the tag has a single step
                 slider.focus()
                 page.keyboard.press("Home")
-                for _ in range(int(slider.get_attribute("max")) + 1):
-                    if label.inner_text().strip() == f"Step {step}":
+                for _ in range(int(slider.get_attribute("max"))):
+                    shown = label.inner_text().strip()
+                    if shown == f"Step {step}":
                         break
                     page.keyboard.press("ArrowRight")
+                    page.wait_for_function("([el, old]) => el.textContent.trim() !== old",
+                                           arg=[label.element_handle(), shown])
                 slider.blur()
-            if label.inner_text().strip() != f"Step {step}" or img.get_attribute("alt") != f"Image at step {step}":
+            shown = (label.inner_text().strip(), img.get_attribute("alt"))
+            if shown != (f"Step {step}", f"Image at step {step}"):
                 raise RuntimeError(f"{view.name}: could not set the step slider to step {step}")
             page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=img.element_handle())
             img.evaluate("i => i.decode()")
@@ -264,6 +279,7 @@ def capture(logdir: Path, outdir: Path, views: Sequence[Scalars | Images] = DEFA
             size: tuple[int, int] = (1600, 1000)) -> list[Path]:
     """Save a PNG per view (per step for image views) into outdir; returns the files written.
     Views whose run or tags are missing are skipped with a printed note."""
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     logdir, outdir = Path(logdir), Path(outdir)
@@ -279,17 +295,24 @@ def capture(logdir: Path, outdir: Path, views: Sequence[Scalars | Images] = DEFA
             raise RuntimeError(f"Could not start Chromium ({chromium}); is `sudo apt-get install chromium` "
                                f"done and working?\n{e}") from e
         try:
+            runs = tb.runs()
             for view in views:
                 available = tb.tags(view.run)
-                if isinstance(view, Scalars):
-                    tags = [t for t in available["scalars"]
-                            if any(t == w or (w.endswith("/") and t.startswith(w)) for w in view.tags)]
-                    new = [_capture_scalars(browser, tb, view, tags, outdir, size)] if tags else []
-                else:
-                    tags = [view.tag] if view.tag in available["images"] else []
-                    new = _capture_images(browser, tb, view, outdir, size) if tags else []
+                try:
+                    if isinstance(view, Scalars):
+                        wanted = list(view.tags)
+                        tags = [t for t in available["scalars"]
+                                if any(t == w or (w.endswith("/") and t.startswith(w)) for w in wanted)]
+                        new = [_capture_scalars(browser, tb, view, tags, outdir, size)] if tags else []
+                    else:
+                        wanted = [view.tag]
+                        present = view.tag in available["images"]
+                        new = _capture_images(browser, tb, view, outdir, size) if present else []
+                except PlaywrightError as e:
+                    raise RuntimeError(f"{view.name}: TensorBoard did not render as expected: {e}") from e
                 if not new:
-                    print(f"skipped {view.name}: run {view.run!r} has no tags {list(getattr(view, 'tags', [view.tag]))}")
+                    why = f"has none of the tags {wanted}" if view.run in runs else "is not in the logdir"
+                    print(f"skipped {view.name}: run {view.run!r} {why}")
                 for path in new:
                     print(f"saved {path}")
                 saved += new
