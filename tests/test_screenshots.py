@@ -23,7 +23,7 @@ SCALARS = {
     "dcgan": ["train/loss_D", "train/loss_G", "train/D_x", "train/D_G_z"],
     "vae": ["train/loss", "train/reconstruction", "train/kl"],
 }
-EPOCH_SCALARS = {"dcgan": ["epoch/frechet_distance", "epoch/class_entropy"], "vae": ["test/loss"]}
+EPOCH_SCALARS = {"dcgan": ["epoch/frechet_distance", "epoch/class_entropy"], "vae": ["test/psnr", "test/kl"]}
 IMAGES = {"dcgan": ["fixed_noise"], "vae": ["reconstructions", "prior_samples"]}
 EXPECTED = {  # file -> marker colour of the step it must show (None for charts)
     "dcgan_losses.png": None,
