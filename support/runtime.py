@@ -28,12 +28,11 @@ def pick_device(preferred: str = "auto") -> torch.device:
     return torch.device("cpu")
 
 
-def seed_everything(seed: int) -> torch.Generator:
-    """Seed Python, NumPy and torch; return a CPU generator for data shuffling."""
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (data shuffling uses its own seeded generators)."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    return torch.Generator().manual_seed(seed)
 
 
 def manifest(device: torch.device, params: dict) -> dict:

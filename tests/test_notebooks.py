@@ -124,3 +124,14 @@ def test_vae_results_and_exports(vae_run):
     images = decoder(mu)
     assert images.shape == (3, 3, 32, 32) and images.min() >= 0 and images.max() <= 1
     assert torch.load(vae_run / "checkpoints" / "main.pt", weights_only=False)["epoch"] == 2
+
+
+def test_dcgan_main_run_resumes_from_its_checkpoint(dcgan_run):
+    """Run the notebook again on the same folders with RESUME and one more epoch: the main run
+    continues after epoch 2 instead of starting over (runs last: it extends dcgan_run's outputs)."""
+    out = execute(DCGAN_NOTEBOOK, dcgan_run, {**TINY_DCGAN, "EPOCHS": 3, "RESUME": True})
+    text = (out / DCGAN_NOTEBOOK.name).read_text()
+    assert "resumed main after epoch 2" in text
+    results = json.loads((out / "results" / "results.json").read_text())
+    assert [e["epoch"] for e in results["epochs"]] == [1, 2, 3]
+    assert [e.step for e in events(out / "runs" / "main").Images("fixed_noise")] == [1, 2, 3]
