@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CSS = Path(__file__).resolve().parent / "answers.css"
-INSTALL_HINT = "sudo apt-get install pandoc chromium poppler-utils   (or: make sysdeps)"
+INSTALL_HINT = "sudo apt-get install pandoc chromium poppler-utils fonts-dejavu-extra   (or: make sysdeps)"
 MATH_FONTS = ("DejaVu Math TeX Gyre", "STIX Two Math", "Latin Modern Math")  # as in answers.css
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?")  # ![caption](path "title")
