@@ -6,7 +6,6 @@ PY := $(VENV)/bin/python
 # Offline: use the dataset mirror beside the checkout when there is one (see README, "Datasets offline").
 MIRROR_GUESS := $(wildcard ../shared/data)
 export DATASET_MIRROR ?= $(if $(MIRROR_GUESS),$(abspath $(MIRROR_GUESS)),)
-export PYTHONWARNINGS ?= ignore::DeprecationWarning
 NOTEBOOKS := dcgan_fashion_mnist.ipynb vae_cifar10.ipynb
 
 .PHONY: setup sysdeps run test lint pdf screenshots submission clean
