@@ -16,17 +16,21 @@ warnings and packs what exists. ``--root`` points at another checkout (the tests
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 import nbformat
 
+from support.files import atomic_write
+
 PLACEHOLDER = "FILL IN"
 NOTEBOOKS = ("dcgan_fashion_mnist.ipynb", "vae_cifar10.ipynb")
 DEFAULT_NAME = "home_assignment_02"
+
+
+class NotReady(ValueError):
+    """The checkout cannot be submitted yet; the message lists every reason in one paragraph."""
 
 
 def notebook_problems(path: Path) -> list[str]:
@@ -82,27 +86,19 @@ def members(root: Path) -> dict[str, Path]:
     return files
 
 
-def build(root: Path, name: str = DEFAULT_NAME, draft: bool = False) -> Path:
-    """Write dist/<name>.zip under ``root`` and return its path; SystemExit with the reasons if not ready."""
+def build(root: Path, name: str = DEFAULT_NAME, draft: bool = False, dist: Path | None = None) -> Path:
+    """Write ``<dist>/<name>.zip`` (default dist: ``root/dist``) and return its path. Raises NotReady
+    listing the problems, unless ``draft``: then it packs what exists as ``<name>_DRAFT.zip``."""
     root = Path(root).resolve()
+    dist = Path(dist) if dist else root / "dist"
     found = problems(root)
     if found and not draft:
-        raise SystemExit(f"Not building dist/{name}.zip: " + "; ".join(found)
-                         + ". Fix these, or pass --draft to pack a draft anyway.")
-    for problem in found:
-        print(f"warning: {problem}", file=sys.stderr)
-    target = root / "dist" / (f"{name}_DRAFT.zip" if found else f"{name}.zip")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, partial = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".zip", dir=target.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
-            for arcname, path in members(root).items():
-                zf.write(path, arcname)
-        os.chmod(partial, 0o644)  # mkstemp creates 0600
-        os.replace(partial, target)
-    finally:
-        Path(partial).unlink(missing_ok=True)
+        raise NotReady(f"Not building {name}.zip: " + "; ".join(found)
+                       + ". Fix these, or pass --draft to pack a draft anyway.")
+    target = dist / (f"{name}_DRAFT.zip" if found else f"{name}.zip")
+    with atomic_write(target) as partial, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
+        for arcname, path in members(root).items():
+            zf.write(path, arcname)
     return target
 
 
@@ -112,7 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default=DEFAULT_NAME, help=f"zip name without .zip (default {DEFAULT_NAME})")
     parser.add_argument("--draft", action="store_true", help="pack even if something is not ready")
     args = parser.parse_args(argv)
-    target = build(args.root, args.name, args.draft)
+    try:
+        target = build(args.root, args.name, args.draft)
+    except NotReady as err:
+        print(err, file=sys.stderr)
+        return 1
+    for problem in problems(args.root):
+        print(f"warning: {problem}", file=sys.stderr)
     with zipfile.ZipFile(target) as zf:
         names = zf.namelist()
     print(f"wrote {target} ({len(names)} files: {', '.join(names)})")

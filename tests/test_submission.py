@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from support.submission import NOTEBOOKS, build
+from support.submission import NOTEBOOKS, NotReady, build, main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = {"answers.pdf", *NOTEBOOKS, "screenshots/losses.png", "screenshots/fixed_noise.png"}
@@ -48,10 +48,10 @@ def project(tmp_path):
 
 
 def refusal(root: Path) -> str:
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(NotReady) as exc:
         build(root)
     assert not (root / "dist").exists() or not any((root / "dist").iterdir()), "wrote something anyway"
-    return str(exc.value.code)
+    return str(exc.value)
 
 
 def test_ready_checkout_gives_exactly_the_expected_zip(project):
@@ -107,11 +107,16 @@ def test_message_lists_every_problem_in_one_paragraph(project):
 
 def test_draft_packs_anyway_under_a_draft_name(project, capsys):
     write_notebook(project / NOTEBOOKS[1], executed=False)
-    target = build(project, draft=True)
-    assert target.name == "home_assignment_02_DRAFT.zip"
-    assert "has no saved outputs" in capsys.readouterr().err
-    with zipfile.ZipFile(target) as zf:
+    assert main(["--root", str(project), "--draft"]) == 0
+    assert f"warning: {NOTEBOOKS[1]} has no saved outputs" in capsys.readouterr().err
+    with zipfile.ZipFile(project / "dist" / "home_assignment_02_DRAFT.zip") as zf:
         assert set(zf.namelist()) == EXPECTED
+
+
+def test_zip_goes_to_the_given_folder(project, tmp_path_factory):
+    dist = tmp_path_factory.mktemp("elsewhere") / "out"
+    assert build(project, dist=dist) == dist / "home_assignment_02.zip"
+    assert not (project / "dist").exists()
 
 
 def test_command_line_refusal_has_no_traceback(project):
@@ -120,5 +125,5 @@ def test_command_line_refusal_has_no_traceback(project):
     proc = subprocess.run([sys.executable, "-m", "support.submission", "--root", str(project)],
                           cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 1
-    assert "Traceback" not in proc.stderr and proc.stderr.startswith("Not building dist/home_assignment_02.zip")
+    assert "Traceback" not in proc.stderr and proc.stderr.startswith("Not building home_assignment_02.zip")
     assert not (project / "dist").exists()
