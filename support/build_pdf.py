@@ -17,7 +17,6 @@ renamed, so a failed build never leaves half a PDF. Needs Debian's ``pandoc`` an
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
@@ -26,11 +25,13 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from support.chromium import ChromiumNotFound, find_chromium
+from support.files import atomic_write
+
 ROOT = Path(__file__).resolve().parent.parent
 CSS = Path(__file__).resolve().parent / "answers.css"
 INSTALL_HINT = "sudo apt-get install pandoc chromium poppler-utils fonts-dejavu-extra   (or: make sysdeps)"
 MATH_FONTS = ("DejaVu Math TeX Gyre", "STIX Two Math", "Latin Modern Math")  # as in answers.css
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?")  # ![caption](path "title")
 MATH = re.compile(r"<math\b.*?</math>", re.DOTALL)
 MATHML = "http://www.w3.org/1998/Math/MathML"
@@ -46,7 +47,10 @@ class BuildError(RuntimeError):
 def find_tools() -> tuple[str, str]:
     """Paths of pandoc and a Chromium binary, or one clear error naming the apt-get line."""
     pandoc = shutil.which("pandoc")
-    chromium = next((p for p in map(shutil.which, CHROMIUM_NAMES) if p), None)
+    try:
+        chromium = find_chromium()
+    except ChromiumNotFound:
+        chromium = None
     missing = [name for name, path in (("pandoc", pandoc), ("chromium", chromium)) if not path]
     if missing:
         raise BuildError(f"{' and '.join(missing)} not found on PATH. Install with: {INSTALL_HINT}")
@@ -135,7 +139,6 @@ def build_pdf(source: Path = ROOT / "answers.md", output: Path | None = None) ->
     if math_font_missing():
         print("build_pdf: warning: no math font installed, formulas will look rough. Install one with: "
               "sudo apt-get install fonts-dejavu-extra", file=sys.stderr)
-    output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="answers-pdf-") as tmp:
         html = Path(tmp) / "answers.html"
         warnings = run([pandoc, str(source), "--from", "markdown", "--to", "html5", "--standalone",
@@ -147,19 +150,12 @@ def build_pdf(source: Path = ROOT / "answers.md", output: Path | None = None) ->
             raise BuildError(f"pandoc could not typeset some math (texmath lacks a command; rewrite it):\n"
                              f"{warnings.strip()}")
         html.write_text(tidy_mathml(html.read_text(encoding="utf-8")), encoding="utf-8")
-        fd, partial = tempfile.mkstemp(prefix=f".{output.stem}-", suffix=".pdf", dir=output.parent)
-        os.close(fd)
-        try:
+        with atomic_write(output) as partial:
             run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
                  f"--user-data-dir={Path(tmp) / 'profile'}", f"--print-to-pdf={partial}",
                  html.as_uri()], "chromium")
-            with open(partial, "rb") as f:
-                if f.read(5) != b"%PDF-":
-                    raise BuildError("chromium did not write a PDF (empty or invalid output).")
-            os.chmod(partial, 0o644)  # mkstemp creates 0600
-            os.replace(partial, output)
-        finally:
-            Path(partial).unlink(missing_ok=True)
+            if partial.read_bytes()[:5] != b"%PDF-":
+                raise BuildError("chromium did not write a PDF (empty or invalid output).")
     return output
 
 

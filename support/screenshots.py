@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -33,6 +32,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from support.chromium import find_chromium
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -72,15 +73,6 @@ DEFAULT_VIEWS: tuple[Scalars | Images, ...] = (
     Images("vae_reconstructions", "vae/main", "reconstructions"),
     Images("vae_prior_samples", "vae/main", "prior_samples"),
 )
-
-
-def find_chromium() -> str:
-    """Debian's Chromium: /usr/bin/chromium, else `chromium` on PATH."""
-    path = "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else shutil.which("chromium")
-    if not path:
-        raise RuntimeError("Chromium not found (neither /usr/bin/chromium nor `chromium` on PATH). "
-                           "Install it with `sudo apt-get install chromium` (or `make sysdeps`).")
-    return path
 
 
 def disk_runs(logdir: Path) -> set[str]:

@@ -12,16 +12,25 @@ from pathlib import Path
 import pytest
 
 from support.answer_numbers import check_numbers, find_spans
-from support.build_pdf import BuildError, build_pdf
+from support.build_pdf import BuildError, build_pdf, find_tools
 
 ROOT = Path(__file__).resolve().parents[1]
 ANSWERS = ROOT / "answers.md"
 LABELS = ["1", "1.2", "1.3", "1.4", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3"]  # the sheet's order
 RAW_LATEX = ["$", "\\frac", "\\mathbb", "\\mathcal", "\\begin{", "\\log", "\\sum"]
-TOOLS = ("pandoc", "pdftotext", "pdfimages")
+
+
+def have_pdf_tools() -> bool:
+    """pandoc and Chromium (as build_pdf finds them), and poppler's pdftotext and pdfimages."""
+    try:
+        find_tools()
+    except BuildError:
+        return False
+    return all(map(shutil.which, ("pdftotext", "pdfimages")))
+
+
 needs_tools = pytest.mark.skipif(
-    not all(map(shutil.which, TOOLS)) or not (shutil.which("chromium") or shutil.which("chromium-browser")),
-    reason="needs pandoc, chromium, poppler-utils: sudo apt-get install pandoc chromium poppler-utils")
+    not have_pdf_tools(), reason="needs pandoc, chromium, poppler-utils: sudo apt-get install pandoc chromium poppler-utils")
 
 
 def pdf_text(pdf: Path) -> str:

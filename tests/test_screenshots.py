@@ -13,7 +13,7 @@ from PIL import Image
 from torch.utils.tensorboard import SummaryWriter
 from torchvision.utils import make_grid
 
-from support import screenshots
+from support import chromium, screenshots
 from support.screenshots import DEFAULT_VIEWS, Scalars
 
 EPOCHS = (1, 2, 3)
@@ -106,10 +106,10 @@ def test_capture_writes_rendered_screenshots(logdir, tmp_path, capsys):
 
 
 def test_missing_chromium_names_the_package(monkeypatch):
-    monkeypatch.setattr(screenshots.os, "access", lambda *a: False)
-    monkeypatch.setattr(screenshots.shutil, "which", lambda *a: None)
-    with pytest.raises(RuntimeError, match="apt-get install chromium"):
-        screenshots.find_chromium()
+    monkeypatch.setattr(chromium.shutil, "which", lambda *a: None)
+    with pytest.raises(chromium.ChromiumNotFound, match="apt-get install chromium"):
+        chromium.find_chromium()
+    assert issubclass(chromium.ChromiumNotFound, RuntimeError)  # screenshots.main reports RuntimeErrors
 
 
 def test_main_fails_without_event_files(tmp_path, capsys):
