@@ -1,2 +1,3 @@
-"""Helpers that are not part of the assignment itself: dataset staging, run bookkeeping,
-TensorBoard screenshots and the submission package. The notebooks import from here."""
+"""Command-line tools around the assignment, not part of it: TensorBoard screenshots, answers.pdf, the
+answer-number check and the submission zip (run them through `make`, see README). No notebook imports
+anything from here; the notebooks are self-contained."""
