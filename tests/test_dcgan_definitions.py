@@ -1,10 +1,40 @@
-"""Unit tests of what dcgan_fashion_mnist.ipynb defines: models, losses, initialisation, one step."""
+"""Unit tests of what dcgan_fashion_mnist.ipynb defines: data loading, models, losses, initialisation,
+one training step, the weight average and the run bookkeeping."""
 
+import gzip
 import math
+import os
 
 import pytest
 import torch
 import torch.nn as nn
+
+
+@pytest.fixture(autouse=True)
+def on_cpu(dcgan):
+    """The notebook sets `device` in a setup cell that load_definitions does not run."""
+    dcgan.setdefault("device", torch.device("cpu"))
+
+
+def test_fashion_mnist_from_the_mirror(dcgan, tmp_path):
+    mirror = os.environ.get("DATASET_MIRROR")
+    if not mirror:
+        pytest.skip("needs DATASET_MIRROR (the offline copy of the data)")
+    images, labels, classes = dcgan["load_fashion_mnist"](tmp_path, mirror, train=False)
+    assert images.shape == (10_000, 1, 28, 28) and images.dtype == torch.uint8
+    assert labels.bincount().tolist() == [1000] * 10 and classes[0] == "T-shirt/top"
+    assert sorted(p.name for p in (tmp_path / "FashionMNIST" / "raw").iterdir()) == sorted(dcgan["FASHION_FILES"])
+
+
+def test_incomplete_mirror_gives_one_clear_error_and_no_partial_files(dcgan, tmp_path):
+    mirror = tmp_path / "mirror"
+    (mirror / "fashion-mnist").mkdir(parents=True)
+    with gzip.open(mirror / "fashion-mnist" / "train-images-idx3-ubyte.gz", "wb") as f:
+        f.write(b"not all files")
+    with pytest.raises(dcgan["DatasetUnavailable"], match="DATASET_MIRROR.*train-labels-idx1-ubyte.gz"):
+        dcgan["load_fashion_mnist"](tmp_path / "data", mirror, train=True)
+    leftovers = [p.name for p in (tmp_path / "data").rglob("*") if p.is_file()]
+    assert leftovers == ["train-images-idx3-ubyte"]  # only whole files, each renamed into place when complete
 
 
 def test_generator_maps_noise_to_images_in_tanh_range(dcgan):
@@ -55,10 +85,28 @@ def test_xavier_and_default_initialisations_differ_from_dcgan(dcgan):
 
 
 def test_same_scheme_and_seed_give_identical_networks(dcgan):
-    (G1, D1), (G2, D2) = dcgan["make_gan"]("dcgan"), dcgan["make_gan"]("dcgan")
+    (G1, D1), (G2, D2) = dcgan["make_gan"]("dcgan", 1), dcgan["make_gan"]("dcgan", 1)
     for a, b in zip(list(G1.parameters()) + list(D1.parameters()), list(G2.parameters()) + list(D2.parameters()),
                     strict=True):
         assert torch.equal(a, b)
+    G3, _ = dcgan["make_gan"]("dcgan", 2)
+    assert not torch.equal(G1.net[0].weight, G3.net[0].weight)
+
+
+def test_initialising_leaves_the_global_random_stream_alone(dcgan):
+    """So that schemes which draw different amounts while initialising still see the same training noise."""
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    for scheme in ("dcgan", "default", "xavier"):
+        torch.manual_seed(0)
+        dcgan["make_gan"](scheme, 5)
+        assert torch.equal(torch.rand(3), expected), scheme
+
+
+def test_derived_seeds_are_stable_and_differ_by_purpose(dcgan):
+    seed = dcgan["derived_seed"]
+    assert seed("init noise", 0) == seed("init noise", 0)
+    assert len({seed("init noise", 0), seed("init noise", 1), seed("init data", 0), seed("main noise")}) == 4
 
 
 def test_losses_are_the_bce_formulas(dcgan):
@@ -79,15 +127,58 @@ def test_losses_stay_finite_for_extreme_logits(dcgan):
 
 
 def test_gan_step_updates_both_networks_and_reports_probabilities(dcgan):
-    G, D = dcgan["make_gan"]("dcgan")
+    G, D = dcgan["make_gan"]("dcgan", 0)
     opt_g, opt_d = dcgan["make_optimizers"](G, D)
     before_g = [p.clone() for p in G.parameters()]
     before_d = [p.clone() for p in D.parameters()]
-    loss_d, loss_g, d_x, d_g_z = dcgan["gan_step"](G, D, opt_g, opt_d, torch.rand(8, 1, 28, 28) * 2 - 1)
+    z = torch.randn(8, dcgan["LATENT_DIM"])
+    loss_d, loss_g, d_x, d_g_z = dcgan["gan_step"](G, D, opt_g, opt_d, torch.rand(8, 1, 28, 28) * 2 - 1, z)
     assert all(math.isfinite(v) for v in (loss_d, loss_g))
     assert 0 < d_x < 1 and 0 < d_g_z < 1
     assert any(not torch.equal(a, b) for a, b in zip(before_g, G.parameters(), strict=True))
     assert any(not torch.equal(a, b) for a, b in zip(before_d, D.parameters(), strict=True))
+
+
+@pytest.mark.parametrize("bf16", [False, True])
+def test_gan_step_is_repeatable_and_runs_under_bf16(dcgan, bf16):
+    """Same weights, data and noise give the same losses; bfloat16 autocast keeps the losses float32."""
+    real, z = torch.rand(8, 1, 28, 28) * 2 - 1, torch.randn(8, dcgan["LATENT_DIM"])
+    losses = []
+    for _ in range(2):
+        G, D = dcgan["make_gan"]("default", 3)
+        losses.append(dcgan["gan_step"](G, D, *dcgan["make_optimizers"](G, D), real, z, bf16))
+    assert losses[0] == losses[1]
+    assert all(math.isfinite(v) for v in losses[0])
+
+
+def test_weight_average_warms_up_then_follows_the_decay(dcgan):
+    G = dcgan["Generator"](width=4)
+    ema = dcgan["make_ema"](G)
+    start = G.net[0].weight.detach().clone()
+    with torch.no_grad():
+        G.net[0].weight.add_(1.0)
+    ema.update_parameters(G)  # the first call copies the weights
+    ema.update_parameters(G)
+    assert torch.allclose(ema.module.net[0].weight, start + 1.0)
+    with torch.no_grad():
+        G.net[0].weight.add_(1.0)
+    ema.update_parameters(G)  # n = 2 averaged so far: decay min(EMA_DECAY, 3/12) = 0.25
+    assert torch.allclose(ema.module.net[0].weight, start + 1.0 + 0.75, atol=1e-6)
+
+
+def test_non_finite_losses_stop_training(dcgan):
+    dcgan["check_finite"]("here", loss=1.0)
+    with pytest.raises(dcgan["NonFiniteLoss"], match="non-finite loss at epoch 3"):
+        dcgan["check_finite"]("epoch 3", loss_D=float("nan"), loss_G=0.5)
+
+
+def test_save_json_replaces_the_file_whole(dcgan, tmp_path):
+    path = tmp_path / "results.json"
+    dcgan["save_json"]({"a": 1}, path)
+    with pytest.raises(TypeError):
+        dcgan["save_json"]({"a": object()}, path)  # not serialisable: the old file stays as it was
+    assert path.read_text().replace(" ", "").replace("\n", "") == '{"a":1}'
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
 
 
 def test_classifier_shapes(dcgan):

@@ -22,8 +22,8 @@ from conftest import (
 
 from support.submission import build
 
-TINY_DCGAN = {"SUBSET": 512, "EPOCHS": 2, "INIT_SUBSET": 256, "INIT_EPOCHS": 1, "CLASSIFIER_EPOCHS": 1,
-              "EVAL_SAMPLES": 256, "THROUGHPUT_STEPS": 2, "PROGRESS": False}
+TINY_DCGAN = {"SUBSET": 512, "EPOCHS": 2, "INIT_SUBSET": 256, "INIT_EPOCHS": 1, "INIT_SEEDS": 2,
+              "CLASSIFIER_EPOCHS": 1, "EVAL_SAMPLES": 256, "THROUGHPUT_STEPS": 2, "PROGRESS": False}
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,8 @@ def test_dcgan_tensorboard_log(dcgan_run):
     assert len(main.Scalars("train/loss_D")) == 2 * (512 // 128)  # one point per iteration
     assert [e.step for e in main.Images("fixed_noise")] == [1, 2]  # one grid per epoch
     for scheme in ("dcgan", "default", "xavier"):
-        assert "train/loss_G" in events(runs / f"init_{scheme}").Tags()["scalars"]
+        for seed in (0, 1):
+            assert "train/loss_G" in events(runs / f"init_{scheme}_seed{seed}").Tags()["scalars"]
 
 
 def test_dcgan_results_and_checkpoint(dcgan_run):
@@ -69,7 +70,18 @@ def test_dcgan_results_and_checkpoint(dcgan_run):
     results = json.loads((results_dir / "results.json").read_text())
     assert finite_numbers(results)
     assert [e["epoch"] for e in results["epochs"]] == [1, 2]
-    assert results["init_study"]["best"] in ("dcgan", "default", "xavier")
+    study = results["init_study"]
+    assert study["best"] in ("dcgan", "default", "xavier")
+    assert sorted((r["scheme"], r["seed"]) for r in study["runs"]) == sorted(
+        (s, r) for s in ("dcgan", "default", "xavier") for r in (0, 1))
+    assert set(study["verdicts"]) == {"dcgan", "default", "xavier"} - {study["best"]}
+    assert set(study["std"]["dcgan"]) >= {"frechet_distance", "D_x", "D_G_z"}
+    manifest = results["manifest"]
+    assert manifest["cpu"] and isinstance(manifest["cpu_native_bf16"], bool)
+    if manifest["bf16_autocast"]:  # the paired float32 runs exist exactly when bf16 is used
+        assert len(results["precision_check"]["pairs"]) == 2
+    assert {"ema_frechet_distance", "frechet_distance"} <= set(results["epochs"][-1])
+    assert [row["epochs"] for row in results["levers"]][-1] == 2
     for key in ("frechet_distance", "class_entropy", "min_class_share", "mean_confidence"):
         assert key in results["final"]
     assert 0 <= results["final"]["class_entropy"] <= 1
