@@ -69,7 +69,7 @@ DEFAULT_VIEWS: tuple[Scalars | Images, ...] = (
     Scalars("dcgan_epoch_metrics", "dcgan/main", ("epoch/",), smoothing=0.0),
     Images("dcgan_fixed_noise", "dcgan/main", "fixed_noise", ("first", "middle", "last")),
     Scalars("vae_losses", "vae/main", ("train/loss", "train/reconstruction", "train/kl")),
-    Scalars("vae_test_metrics", "vae/main", ("test/psnr", "test/kl", "test/bits_per_dim", "test/mse"), smoothing=0.0),
+    Scalars("vae_test_metrics", "vae/main", ("test/psnr", "test/kl", "test/neg_elbo", "test/mse"), smoothing=0.0),
     Images("vae_reconstructions", "vae/main", "reconstructions"),
     Images("vae_prior_samples", "vae/main", "prior_samples"),
 )
