@@ -1,7 +1,7 @@
 """The exported models committed under results/ hold only the model: each `.pt2` is under 5 MB.
 
-Fails while `results/vae/encoder.pt2` is the old 126 MB export (it stored its example input, a view
-of the whole test set); the next full `make run` with small standalone example inputs replaces it."""
+An export traced on a slice of the data set stores that slice's whole storage (an earlier encoder.pt2
+was 126 MB this way); the notebooks export with small standalone example inputs."""
 
 from conftest import MAX_EXPORT_BYTES, ROOT, exports_too_large
 
