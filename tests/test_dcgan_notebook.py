@@ -58,7 +58,9 @@ def test_dcgan_tensorboard_log(dcgan_run):
     main = events(runs / "main")
     assert {"train/loss_D", "train/loss_G", "train/D_x", "train/D_G_z", "epoch/frechet_distance"} <= set(
         main.Tags()["scalars"])
-    assert len(main.Scalars("train/loss_D")) == 2 * (512 // 128)  # one point per iteration
+    results = json.loads((dcgan_run / "results" / "dcgan" / "results.json").read_text())
+    batch_size = results["manifest"]["params"]["BATCH_SIZE"]
+    assert len(main.Scalars("train/loss_D")) == 2 * (512 // batch_size)  # one point per iteration
     assert [e.step for e in main.Images("fixed_noise")] == [1, 2]  # one grid per epoch
     for scheme in ("dcgan", "default", "xavier"):
         for seed in (0, 1):
@@ -80,6 +82,8 @@ def test_dcgan_results_and_checkpoint(dcgan_run):
     assert manifest["cpu"] and isinstance(manifest["cpu_native_bf16"], bool)
     if manifest["bf16_autocast"]:  # the paired float32 runs exist exactly when bf16 is used
         assert len(results["precision_check"]["pairs"]) == 2
+    assert len(results["update_check"]["pairs"]) == 2 and results["update_check"]["time_ratio"] > 0
+    assert len(results["paired_checks"]) == (2 if manifest["bf16_autocast"] else 1)
     assert {"ema_frechet_distance", "frechet_distance"} <= set(results["epochs"][-1])
     assert [row["epochs"] for row in results["levers"]][-1] == 2
     for key in ("frechet_distance", "class_entropy", "min_class_share", "mean_confidence"):
