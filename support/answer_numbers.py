@@ -12,8 +12,15 @@ end). The span text must be a plain decimal number; it matches when it equals th
 ``scale`` (default 1), formatted with as many decimals as are written (``f"{value:.{n}f}"``). In the PDF
 the span shows as its plain text. HTML comments are ignored.
 
-Run: ``.venv/bin/python -m support.answer_numbers`` (lists every span; exit 1 on any problem).
-``tests/test_answers.py`` runs the same check.
+The notebooks' markdown cells quote their results the same way, written as HTML (which Jupyter
+renders as the plain number, with the key as a tooltip):
+
+    <span title="dcgan:final.frechet_distance">25.0</span>
+    <span title="vae:sweep.best_share" data-scale="100">87.5</span>
+
+Run: ``.venv/bin/python -m support.answer_numbers`` (lists every span of answers.md and both
+notebooks; exit 1 on any problem). ``tests/test_answers.py`` and ``tests/test_notebook_numbers.py``
+run the same check.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = {"dcgan": "results/dcgan/results.json", "vae": "results/vae/results.json"}
 SPAN = re.compile(r"\[(?P<text>[^\[\]]*)\]\{(?P<attrs>[^{}]*?\.result\b[^{}]*)\}")
+HTML_SPAN = re.compile(r'<span title="(?P<key>\w+:[^"]*)"(?: data-scale="(?P<scale>[^"]*)")?>(?P<text>[^<]*)</span>')
+NOTEBOOKS = ("dcgan_fashion_mnist.ipynb", "vae_cifar10.ipynb")
 ATTR = re.compile(r'(\w+)=(?:"([^"]*)"|(\S+))')
 NUMBER = re.compile(r"[-\u2212]?\d+(?:\.(\d+))?")
 COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -40,7 +49,16 @@ def find_spans(text: str) -> list[dict]:
         attrs = {k: v1 or v2 for k, v1, v2 in ATTR.findall(m.group("attrs"))}
         spans.append({"line": text.count("\n", 0, m.start()) + 1, "text": m.group("text").strip(),
                       "key": attrs.get("key", ""), "scale": attrs.get("scale", "1")})
-    return spans
+    for m in HTML_SPAN.finditer(text):
+        spans.append({"line": text.count("\n", 0, m.start()) + 1, "text": m.group("text").strip(),
+                      "key": m.group("key"), "scale": m.group("scale") or "1"})
+    return sorted(spans, key=lambda span: span["line"])
+
+
+def notebook_markdown(path: Path) -> str:
+    """The markdown cells of a notebook, joined (line numbers count from the first markdown cell)."""
+    cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
 
 
 def lookup(data, path: str):
@@ -55,11 +73,11 @@ def lookup(data, path: str):
     return data
 
 
-def check_numbers(text: str, root: Path = ROOT) -> list[str]:
+def check_numbers(text: str, root: Path = ROOT, name: str = "answers.md") -> list[str]:
     """One message per span that does not match its result file; empty when all match (or none)."""
     problems, cache = [], {}
     for span in find_spans(text):
-        where = f"answers.md:{span['line']}: [{span['text']}] key={span['key']!r}"
+        where = f"{name}:{span['line']}: [{span['text']}] key={span['key']!r}"
         source, _, path = span["key"].partition(":")
         if source not in SOURCES or not path:
             problems.append(f"{where}: key must look like 'dcgan:a.b' or 'vae:a.0.b'")
@@ -98,10 +116,13 @@ def check_numbers(text: str, root: Path = ROOT) -> list[str]:
 
 
 def main() -> int:
-    text = (ROOT / "answers.md").read_text(encoding="utf-8")
-    for span in find_spans(text):
-        print(f"answers.md:{span['line']}: {span['text']:>10}  {span['key']}")
-    problems = check_numbers(text)
+    texts = {"answers.md": (ROOT / "answers.md").read_text(encoding="utf-8"),
+             **{name: notebook_markdown(ROOT / name) for name in NOTEBOOKS}}
+    problems = []
+    for name, text in texts.items():
+        for span in find_spans(text):
+            print(f"{name}:{span['line']}: {span['text']:>10}  {span['key']}")
+        problems += check_numbers(text, ROOT, name)
     print("\n".join(problems) if problems else "all quoted results match the result files")
     return 1 if problems else 0
 
