@@ -27,7 +27,8 @@ def test_tiny_bench_writes_a_well_formed_table_and_json(tmp_path):
     assert isinstance(report["cpu"]["avx512_bf16"], bool)
     assert report["threads"] >= 1 and report["torch"] and "random uint8" in report["data"]
     rows = report["rows"]
-    by_bench = {bench: [r for r in rows if r["bench"] == bench] for bench in ("dcgan step", "vae step", "vae data pipeline")}
+    by_bench = {bench: [r for r in rows if r["bench"] == bench]
+                for bench in ("dcgan step", "vae step", "vae data pipeline")}
     assert sum(len(r) for r in by_bench.values()) == len(rows)
     assert {(r["precision"], r["layout"]) for r in by_bench["dcgan step"]} == SETTINGS
     assert {r["width"] for r in by_bench["dcgan step"]} == {32} and {r["batch"] for r in by_bench["dcgan step"]} == {64}
