@@ -49,7 +49,7 @@ test: setup sysdeps lint
 	@echo "==> pytest (tiny notebook runs, model and loss units, screenshots, PDF, submission zip)"
 	$(PY) -m pytest
 
-# Speed of one training step per network and setting, and of the VAE data pipeline (~4 min, see README).
+# Speed of one training step per network and setting, and of the VAE data pipeline (~3 min, see README).
 bench: setup
 	@echo "==> Benchmark: the notebooks' training steps and the VAE data pipeline -> results/bench.json"
 	$(PY) -m support.bench $(ARGS)

@@ -23,7 +23,7 @@ explicit warm-up calls, then blocked_autorange's block-size estimate). Per row: 
 replicates of all rounds; a speed-up is the ratio to the row's baseline within each round (the two are
 measured minutes apart at most), reported as median and quartiles over the rounds.
 
-    python -m support.bench                 # full run, ~4 min on 2 cores -> results/bench.json
+    python -m support.bench                 # full run, ~3 min on 2 cores -> results/bench.json
     python -m support.bench --tiny --out /tmp/bench.json   # seconds: one width, tiny data (the test)
     python -m support.bench --device cuda   # on a GPU ("auto": the notebooks' pick_device)
 """
