@@ -1,4 +1,5 @@
-# Two commands for everything: `make run` (execute both notebooks in place) and `make test`.
+# Two commands for everything: `make run` (execute both notebooks in place) and `make test`;
+# `make bench` times the notebooks' training steps outside them.
 # Both set up the virtual environment first and reuse it afterwards.
 # One notebook only: `make run NOTEBOOKS=vae_cifar10.ipynb`.
 SHELL := /bin/bash
@@ -9,7 +10,7 @@ MIRROR_GUESS := $(wildcard ../shared/data)
 export DATASET_MIRROR ?= $(if $(MIRROR_GUESS),$(abspath $(MIRROR_GUESS)),)
 NOTEBOOKS ?= dcgan_fashion_mnist.ipynb vae_cifar10.ipynb
 
-.PHONY: setup sysdeps run test lint pdf screenshots submission clean
+.PHONY: setup sysdeps run test lint bench pdf screenshots submission clean
 
 setup: $(VENV)/.installed
 
@@ -47,6 +48,11 @@ lint: setup
 test: setup sysdeps lint
 	@echo "==> pytest (tiny notebook runs, model and loss units, screenshots, PDF, submission zip)"
 	$(PY) -m pytest
+
+# Speed of one training step per network and setting, and of the VAE data pipeline (~3 min, see README).
+bench: setup
+	@echo "==> Benchmark: the notebooks' training steps and the VAE data pipeline -> results/bench.json"
+	$(PY) -m support.bench $(ARGS)
 
 pdf: setup sysdeps
 	$(PY) -m support.build_pdf

@@ -12,26 +12,14 @@ import papermill as pm
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-ROOT = Path(__file__).resolve().parents[1]
-DCGAN_NOTEBOOK = ROOT / "dcgan_fashion_mnist.ipynb"
-VAE_NOTEBOOK = ROOT / "vae_cifar10.ipynb"
+from support.notebook_defs import DCGAN_NOTEBOOK, ROOT, VAE_NOTEBOOK, load_definitions
+
 MAX_EXPORT_BYTES = 5_000_000  # an exported model holds the weights only (a few MB), no example data
 CLOSED_PORT_PROXY = "http://127.0.0.1:9"  # nothing listens on the discard port: every download fails fast
 
 # Running pytest directly (not via `make test`): use the mirror beside the checkout if there is one.
 if not os.environ.get("DATASET_MIRROR") and (ROOT.parent / "shared" / "data").is_dir():
     os.environ["DATASET_MIRROR"] = str(ROOT.parent / "shared" / "data")
-
-
-def load_definitions(notebook: Path) -> dict:
-    """Run only the notebook's `parameters` cell and the cells tagged `defs` (imports, models, losses)
-    in a fresh namespace, so tests use exactly the code the notebook defines — no data, no training."""
-    namespace = {"__name__": f"notebook:{notebook.stem}"}
-    for i, cell in enumerate(nbformat.read(notebook, as_version=4).cells):
-        tags = cell.metadata.get("tags", [])
-        if cell.cell_type == "code" and ("parameters" in tags or "defs" in tags):
-            exec(compile(cell.source, f"{notebook.name}[cell {i}]", "exec"), namespace)
-    return namespace
 
 
 @pytest.fixture(scope="session")
