@@ -190,3 +190,36 @@ def test_incomplete_mirror_is_refused_and_nothing_is_cached(vae, tmp_path):
     with pytest.raises(vae["DatasetUnavailable"], match="DATASET_MIRROR"):
         vae["load_cifar10"](root, mirror, train=True)  # no train folder at all
     assert not root.exists() or list(root.rglob("*")) == []
+
+
+# --- training and scoring: train_step, evaluate ---
+
+def test_train_step_updates_every_parameter_and_lowers_the_loss_on_a_fixed_batch(vae):
+    torch.manual_seed(0)
+    model = vae["VAE"](8).train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.rand(16, 3, 32, 32)
+    before = [p.detach().clone() for p in model.parameters()]
+    losses = [vae["train_step"](model, opt, x).loss.item() for _ in range(20)]
+    assert all(not torch.equal(b, p) for b, p in zip(before, model.parameters(), strict=True))
+    assert losses[-1] < losses[0]
+
+
+def test_evaluate_matches_the_definitions_and_restores_the_mode(vae):
+    torch.manual_seed(0)
+    model = vae["VAE"](6).train()
+    model.log_sigma_x.fill_(math.log(0.2))
+    images = torch.rand(30, 3, 32, 32)
+    scores = vae["evaluate"](model, images, batch_size=7)  # uneven batches
+    assert model.training
+    model.eval()
+    with torch.no_grad():
+        mu, logvar = model.encode(images)
+        mse = (model.decode(mu) - images).pow(2).flatten(1).mean(1)
+        kl = vae["kl_per_dimension"](mu, logvar)
+    assert scores["mse"] == pytest.approx(mse.mean().item(), rel=1e-5)
+    assert scores["psnr"] == pytest.approx((-10 * torch.log10(mse)).mean().item(), rel=1e-5)
+    assert scores["kl"] == pytest.approx(kl.sum(1).mean().item(), rel=1e-5)
+    assert scores["neg_elbo"] == pytest.approx(scores["reconstruction"] + scores["kl"], rel=1e-6)
+    assert scores["active_units"] == int((kl.mean(0) > 0.01).sum())
+    assert scores["sigma_x"] == pytest.approx(0.2)

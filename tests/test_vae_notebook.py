@@ -17,11 +17,12 @@ from conftest import (
     run_alone,
 )
 
-TINY_VAE = {"SUBSET": 512, "EPOCHS": 2, "SWEEP_SUBSET": 256, "SWEEP_EPOCHS": 1, "SWEEP_LATENTS": [4, 8],
-            "SWEEP_SEEDS": 2, "GMM_COMPONENTS": 2, "GMM_FIT_IMAGES": 256, "PIPELINE_BATCHES": 2, "PROGRESS": False}
+TINY_VAE = {"SUBSET": 512, "EPOCHS": 2, "VALIDATION": 256, "SWEEP_SUBSET": 256, "SWEEP_EPOCHS": 1,
+            "SWEEP_LATENTS": [4, 8], "SWEEP_SEEDS": 2, "GMM_COMPONENTS": 2, "GMM_FIT_IMAGES": 256, "PROGRESS": False}
 OBJECTIVES = ("gaussian", "sum_squared", "mean_squared", "bernoulli")
-SECTIONS = ("data", "pipeline_comparison", "latent_sweep", "likelihood_comparison", "main_run", "bits_per_dim",
-            "gmm_sampler", "export", "total")
+SECTIONS = ("data", "latent_sweep", "likelihood_comparison", "main_run", "bits_per_dim", "gmm_sampler", "export",
+            "total")
+SCORES = {"neg_elbo", "reconstruction", "kl", "mse", "psnr", "active_units", "sigma_x"}
 
 
 @pytest.fixture(scope="module")
@@ -33,42 +34,63 @@ def vae_run(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="module")
+def results(vae_run):
+    return json.loads((vae_run / "results" / "vae" / "results.json").read_text())
+
+
 def test_vae_notebook_runs_cleanly(vae_run):
     assert_clean_outputs(vae_run / VAE_NOTEBOOK.name)
 
 
 def test_vae_tensorboard_log(vae_run):
+    """The main run logs test scores (the tags support/screenshots.py captures); the short runs log
+    validation scores only, never test scores."""
     runs = vae_run / "runs" / "vae"
     main = events(runs / "main")
-    assert {"train/loss", "train/reconstruction", "train/kl", "test/psnr", "test/kl"} <= set(main.Tags()["scalars"])
+    assert {"train/loss", "train/reconstruction", "train/kl", "test/psnr", "test/kl", "test/neg_elbo",
+            "test/mse"} <= set(main.Tags()["scalars"])
     assert [e.step for e in main.Images("reconstructions")] == [1, 2]
     assert [e.step for e in main.Images("prior_samples")] == [1, 2]
-    assert "test/neg_elbo" in main.Tags()["scalars"]
-    for latent in (4, 8):
-        for seed in (0, 1):  # the sweep: two seeds per latent size
-            assert "train/kl" in events(runs / f"latent_{latent}_seed{seed}").Tags()["scalars"]
-    for objective in OBJECTIVES[1:]:  # the likelihood comparison ("gaussian" reuses a sweep run)
-        assert {"train/loss", "test/psnr"} <= set(events(runs / f"likelihood_{objective}").Tags()["scalars"])
+    short = [f"latent_{latent}_seed{seed}" for latent in (4, 8) for seed in (0, 1)]
+    short += [f"likelihood_{objective}" for objective in OBJECTIVES[1:]]  # "gaussian" reuses a sweep run
+    for name in short:
+        tags = set(events(runs / name).Tags()["scalars"])
+        assert {"train/kl", "validation/neg_elbo", "validation/psnr"} <= tags, name
+        assert not any(tag.startswith("test/") for tag in tags), name
 
 
-def test_vae_results_and_exports(vae_run):
-    results_dir = vae_run / "results" / "vae"
-    results = json.loads((results_dir / "results.json").read_text())
-    assert finite_numbers(results)
-    assert results["latent_dim"] in (4, 8)
-    assert [e["epoch"] for e in results["epochs"]] == [1, 2]
-    final = results["final"]
-    assert final["psnr"] > 0 and final["kl"] >= 0
-    assert results["dequantised_bits_per_dim"] > 0
-    sweep = results["latent_sweep"]
+def test_vae_splits_and_choices(results):
+    """Choices on the validation split, final numbers on the test set, each recorded with its split."""
+    assert results["splits"] == {"main run (train)": 512, "short runs (train)": 256, "validation": 256,
+                                 "test": 10_000, "validation_seed": results["splits"]["validation_seed"]}
+    sweep = results["sweep"]
+    assert sweep["split"] == "validation" and sweep["train_images"] == 256 and sweep["seeds"] == 2
     assert sorted((r["latent dims"], r["seed"]) for r in sweep["runs"]) == [(4, 0), (4, 1), (8, 0), (8, 1)]
-    assert sweep["best"] == results["latent_dim"] and sweep["runner_up"] in (4, 8) and sweep["margin_nats"] >= 0
-    assert isinstance(sweep["beats_spread"], bool) and set(sweep["spread"]) == {"4", "8"}
-    assert set(results["likelihood_comparison"]) == set(OBJECTIVES)
-    for row in results["likelihood_comparison"].values():
+    assert all(r["split"] == "validation" for r in sweep["runs"])
+    assert results["latent_dim"] == sweep["best"] and {sweep["best"], sweep["runner_up"]} == {4, 8}
+    means = {int(k): v["neg_elbo"] for k, v in sweep["mean"].items()}
+    assert means[sweep["best"]] <= means[sweep["runner_up"]]
+    assert sweep["mean_gap"] == pytest.approx(means[sweep["runner_up"]] - means[sweep["best"]], rel=1e-6)
+    assert len(sweep["paired_gaps"]) == 2 and isinstance(sweep["beats_spread"], bool)
+    assert set(sweep["spread"]) == {"4", "8"}
+    likelihood = results["likelihood"]
+    assert likelihood["split"] == "validation" and set(likelihood["objectives"]) == set(OBJECTIVES)
+    for row in likelihood["objectives"].values():
         assert {"neg_elbo", "kl", "active_units", "psnr", "sigma_x"} <= set(row)
-    mixture = results["prior_vs_mixture"]
-    assert set(mixture["test_code_log_likelihood"]) == {"N(0, I)", "Gaussian mixture"}
+    main = results["main_run"]
+    assert main["split"] == "test" and main["train_images"] == 512
+    assert [e["epoch"] for e in main["epochs"]] == [1, 2] and all(e["split"] == "test" for e in main["epochs"])
+    final = results["final"]["test"]
+    assert SCORES <= set(final) and final == {**main["epochs"][-1], "bits_per_dim": final["bits_per_dim"]}
+    assert final["psnr"] > 0 and final["kl"] >= 0 and final["bits_per_dim"] > 0
+
+
+def test_vae_results_and_exports(vae_run, results):
+    results_dir = vae_run / "results" / "vae"
+    assert finite_numbers(results)
+    mixture = results["mixture"]
+    assert set(mixture["code_log_density"]) == {"N(0, I)", "Gaussian mixture"} and mixture["split"] == "test"
     assert mixture["components"] == 2 and mixture["fit_images"] == 256
     assert set(SECTIONS) <= set(results["section_seconds"])
     assert results["manifest"]["cpu"] and isinstance(results["manifest"]["bf16_autocast"], bool)
