@@ -31,11 +31,12 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+from support.notebook_defs import NOTEBOOKS
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = {"dcgan": "results/dcgan/results.json", "vae": "results/vae/results.json"}
 SPAN = re.compile(r"\[(?P<text>[^\[\]]*)\]\{(?P<attrs>[^{}]*?\.result\b[^{}]*)\}")
 HTML_SPAN = re.compile(r'<span title="(?P<key>\w+:[^"]*)"(?: data-scale="(?P<scale>[^"]*)")?>(?P<text>[^<]*)</span>')
-NOTEBOOKS = ("dcgan_fashion_mnist.ipynb", "vae_cifar10.ipynb")
 ATTR = re.compile(r'(\w+)=(?:"([^"]*)"|(\S+))')
 NUMBER = re.compile(r"[-\u2212]?\d+(?:\.(\d+))?")
 COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)

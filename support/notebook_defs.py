@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-DCGAN_NOTEBOOK = ROOT / "dcgan_fashion_mnist.ipynb"
-VAE_NOTEBOOK = ROOT / "vae_cifar10.ipynb"
+NOTEBOOKS = ("dcgan_fashion_mnist.ipynb", "vae_cifar10.ipynb")  # the task notebooks, in the project root
+DCGAN_NOTEBOOK, VAE_NOTEBOOK = (ROOT / name for name in NOTEBOOKS)
 
 
 def load_definitions(notebook: Path) -> dict:

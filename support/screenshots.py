@@ -47,6 +47,7 @@ from pathlib import Path
 
 from support.chromium import find_chromium
 from support.files import atomic_write
+from support.notebook_defs import NOTEBOOKS
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -339,7 +340,6 @@ def capture(logdir: Path, outdir: Path, views: Sequence[Scalars | Images] = DEFA
     return saved
 
 
-NOTEBOOKS = (Path("dcgan_fashion_mnist.ipynb"), Path("vae_cifar10.ipynb"))
 ATTACHMENT = re.compile(r"attachment:([^\s()\[\]<>\"']+)")  # as in ![alt](attachment:NAME.png)
 
 
@@ -396,7 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--logdir", type=Path, default=Path("runs"), help="TensorBoard log directory")
     parser.add_argument("--out", type=Path, default=Path("screenshots"), help="where the PNGs go")
-    parser.add_argument("--notebooks", type=Path, nargs="*", default=list(NOTEBOOKS),
+    parser.add_argument("--notebooks", type=Path, nargs="*", default=[Path(name) for name in NOTEBOOKS],
                         help="notebooks to embed the PNGs into (default: both task notebooks)")
     parser.add_argument("--embed-only", action="store_true",
                         help="do not start TensorBoard; embed the PNGs already in --out")

@@ -23,9 +23,9 @@ from pathlib import Path
 import nbformat
 
 from support.files import atomic_write
+from support.notebook_defs import NOTEBOOKS
 
 PLACEHOLDER = "FILL IN"
-NOTEBOOKS = ("dcgan_fashion_mnist.ipynb", "vae_cifar10.ipynb")
 DEFAULT_NAME = "home_assignment_02"
 
 
