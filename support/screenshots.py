@@ -45,6 +45,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
+
 from support.chromium import find_chromium
 from support.files import atomic_write
 from support.notebook_defs import NOTEBOOKS
@@ -350,13 +352,12 @@ def embed(notebook: Path, shots: Path) -> list[str]:
     writing nothing, when a referenced PNG is not in ``shots``. The file is rewritten (in nbformat's
     layout, atomically) only if something changed."""
     raw = notebook.read_text(encoding="utf-8")
-    nb = json.loads(raw)
+    nb = nbformat.reads(raw, as_version=4)
     embedded, missing = [], []
-    for cell in nb["cells"]:
-        if cell.get("cell_type") != "markdown":
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
             continue
-        source = cell.get("source", "")
-        names = sorted(set(ATTACHMENT.findall("".join(source) if isinstance(source, list) else source)))
+        names = sorted(set(ATTACHMENT.findall(cell.source)))
         old, new = cell.get("attachments", {}), {}
         for name in names:
             png = shots / name
@@ -375,7 +376,7 @@ def embed(notebook: Path, shots: Path) -> list[str]:
     if missing:
         raise RuntimeError(f"{notebook.name} references {', '.join(missing)}, not in {shots}/ "
                            "(run: make screenshots)")
-    text = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"  # nbformat's layout
+    text = nbformat.writes(nb) + "\n"
     if text != raw:
         with atomic_write(notebook) as partial:
             partial.write_text(text, encoding="utf-8")

@@ -18,10 +18,11 @@ are none or more than three, or when a file has no placeholder row left (already
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path
+
+import nbformat
 
 from support.files import atomic_write
 from support.notebook_defs import NOTEBOOKS
@@ -76,15 +77,12 @@ def fill_table(text: str, members: list[tuple[str, str]], where: str) -> str:
 
 def fill_notebook(raw: str, members: list[tuple[str, str]], where: str) -> str:
     """The notebook JSON ``raw`` with the team table in its first markdown cell filled."""
-    nb = json.loads(raw)
-    cell = next((c for c in nb.get("cells", []) if c.get("cell_type") == "markdown"), None)
+    nb = nbformat.reads(raw, as_version=4)
+    cell = next((c for c in nb.cells if c.cell_type == "markdown"), None)
     if cell is None:
         raise TeamError(f"{where} has no markdown cell; nothing changed")
-    source = cell.get("source", "")
-    filled = fill_table("".join(source) if isinstance(source, list) else source, members,
-                        f"{where} (first markdown cell)")
-    cell["source"] = re.findall(r"[^\n]*\n|[^\n]+", filled) if isinstance(source, list) else filled
-    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"  # nbformat's layout
+    cell.source = fill_table(cell.source, members, f"{where} (first markdown cell)")
+    return nbformat.writes(nb) + "\n"
 
 
 def fill(root: Path, texts: list[str]) -> list[Path]:
