@@ -106,14 +106,19 @@ def test_exported_generator_is_small_and_samples(dcgan_run):
     assert images.min() >= -1 and images.max() <= 1
 
 
-def test_dcgan_main_run_resumes_from_its_checkpoint(dcgan_run):
+def test_dcgan_main_run_resumes_from_its_checkpoint(dcgan_run, tmp_path):
     """Run the notebook again in the same folder with RESUME and one more epoch: the main run
-    continues after epoch 2 instead of starting over (runs last: it extends dcgan_run's outputs)."""
+    continues after epoch 2 instead of starting over (runs last: it extends dcgan_run's outputs), and
+    its third epoch is the one an uninterrupted three-epoch run trains (same data order and noise)."""
     executed = run_alone(dcgan_run / DCGAN_NOTEBOOK.name, dcgan_run, {**TINY_DCGAN, "EPOCHS": 3, "RESUME": True})
     assert "resumed main after epoch 2" in executed.read_text()
     results = json.loads((dcgan_run / "results" / "dcgan" / "results.json").read_text())
     assert [e["epoch"] for e in results["epochs"]] == [1, 2, 3]
     assert [e.step for e in events(dcgan_run / "runs" / "dcgan" / "main").Images("fixed_noise")] == [1, 2, 3]
+    run_alone(dcgan_run / DCGAN_NOTEBOOK.name, tmp_path, {**TINY_DCGAN, "EPOCHS": 3})
+    straight = json.loads((tmp_path / "results" / "dcgan" / "results.json").read_text())
+    for key in ("loss_D", "loss_G", "D_x", "frechet_distance"):
+        assert results["epochs"][2][key] == straight["epochs"][2][key], key
 
 
 def test_without_mirror_or_network_the_data_cell_fails_clearly(tmp_path):
