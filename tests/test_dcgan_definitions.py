@@ -132,7 +132,9 @@ def test_gan_step_updates_both_networks_and_reports_probabilities(dcgan):
     before_g = [p.clone() for p in G.parameters()]
     before_d = [p.clone() for p in D.parameters()]
     z = torch.randn(8, dcgan["LATENT_DIM"])
-    loss_d, loss_g, d_x, d_g_z = dcgan["gan_step"](G, D, opt_g, opt_d, torch.rand(8, 1, 28, 28) * 2 - 1, z)
+    values = dcgan["gan_step"](G, D, opt_g, opt_d, torch.rand(8, 1, 28, 28) * 2 - 1, z)
+    assert values.shape == (4,) and not values.requires_grad  # one tensor, read once per epoch
+    loss_d, loss_g, d_x, d_g_z = values.tolist()
     assert all(math.isfinite(v) for v in (loss_d, loss_g))
     assert 0 < d_x < 1 and 0 < d_g_z < 1
     assert any(not torch.equal(a, b) for a, b in zip(before_g, G.parameters(), strict=True))
@@ -146,7 +148,7 @@ def test_gan_step_is_repeatable_and_runs_under_bf16(dcgan, bf16):
     losses = []
     for _ in range(2):
         G, D = dcgan["make_gan"]("default", 3)
-        losses.append(dcgan["gan_step"](G, D, *dcgan["make_optimizers"](G, D), real, z, bf16))
+        losses.append(dcgan["gan_step"](G, D, *dcgan["make_optimizers"](G, D), real, z, bf16).tolist())
     assert losses[0] == losses[1]
     assert all(math.isfinite(v) for v in losses[0])
 

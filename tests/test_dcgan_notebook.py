@@ -89,6 +89,9 @@ def test_dcgan_results_and_checkpoint(dcgan_run):
     for key in ("frechet_distance", "class_entropy", "min_class_share", "mean_confidence", "floor"):
         assert key in final
     assert 0 <= final["class_entropy"] <= 1 and len(final["per_class"]) == 10
+    d_vs_classifier = results["discriminator_vs_classifier"]
+    assert -1 <= d_vs_classifier["spearman"] <= 1
+    assert [q["quarter by D logit"] for q in d_vs_classifier["by_quarter"]] == ["lowest", "second", "third", "highest"]
     assert results["epochs"][0]["seconds"] > 0
     for figure in ("samples_unsorted.png", "samples_by_class.png", "losses.png", "init_study.png",
                    "fixed_noise_progression.png", "epoch_metrics.png"):
