@@ -110,3 +110,17 @@ def test_vae_results_and_exports(vae_run, results):
 
 def test_without_mirror_or_network_the_data_cell_fails_clearly(tmp_path):
     assert_data_unavailable_offline(VAE_NOTEBOOK, tmp_path)
+
+
+def test_vae_main_run_resumes_exactly(vae_run, tmp_path):
+    """Run the notebook again in the same folder with RESUME and one more epoch: the main run continues
+    after epoch 2 (runs last: it extends vae_run's outputs), and its third epoch is the one an
+    uninterrupted three-epoch run trains (same data order and reparameterisation noise)."""
+    executed = run_alone(vae_run / VAE_NOTEBOOK.name, vae_run, {**TINY_VAE, "EPOCHS": 3, "RESUME": True})
+    assert "resumed main after epoch 2" in executed.read_text()
+    resumed = json.loads((vae_run / "results" / "vae" / "results.json").read_text())["main_run"]["epochs"]
+    assert [e["epoch"] for e in resumed] == [1, 2, 3]
+    run_alone(vae_run / VAE_NOTEBOOK.name, tmp_path, {**TINY_VAE, "EPOCHS": 3})
+    straight = json.loads((tmp_path / "results" / "vae" / "results.json").read_text())["main_run"]["epochs"]
+    for key in ("neg_elbo", "kl", "psnr", "sigma_x"):
+        assert resumed[-1][key] == straight[-1][key], key
