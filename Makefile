@@ -1,4 +1,4 @@
-# Two commands for everything: `make run` (execute both notebooks in place) and `make test`;
+# Two commands for everything: `make run` (execute both notebooks in place, then fill the prose) and `make test`;
 # `make bench` times the notebooks' training steps outside them.
 # Both set up the virtual environment first and reuse it afterwards.
 # One notebook only: `make run NOTEBOOKS=vae_cifar10.ipynb`.
@@ -10,7 +10,7 @@ MIRROR_GUESS := $(wildcard ../shared/data)
 export DATASET_MIRROR ?= $(if $(MIRROR_GUESS),$(abspath $(MIRROR_GUESS)),)
 NOTEBOOKS ?= dcgan_fashion_mnist.ipynb vae_cifar10.ipynb
 
-.PHONY: setup sysdeps run test lint bench pdf screenshots submission clean
+.PHONY: setup sysdeps run fill test lint bench pdf screenshots submission clean
 
 setup: $(VENV)/.installed
 
@@ -34,12 +34,21 @@ sysdeps:
 	  echo "Missing system packages. Run: sudo apt-get install $(APT_PACKAGES)"; exit 1; \
 	fi
 
+# TQDM_DISABLE (tqdm's own switch) keeps progress bars out of the saved outputs; the notebooks' printed lines
+# (one per epoch) stream to the terminal instead. ARGS passes papermill options, e.g. ARGS="-p BF16 False".
 run: setup
 	@echo "==> Executing notebooks in place (DATASET_MIRROR=$(or $(DATASET_MIRROR),unset: torchvision downloads))"
 	@for nb in $(NOTEBOOKS); do \
 	  echo "==> $$nb"; \
-	  $(PY) -m papermill --progress-bar --log-level WARNING -p PROGRESS False $$nb $$nb || exit 1; \
+	  TQDM_DISABLE=1 $(PY) -m papermill --log-output --log-level INFO $(ARGS) $$nb $$nb 2>&1 \
+	    | grep --line-buffered -v "Executing Cell\|Ending Cell\|Executing notebook\|TCP without encryption" \
+	    ; test $${PIPESTATUS[0]} = 0 || exit 1; \
 	done
+	@$(MAKE) --no-print-directory fill
+
+# Rewrite every result span in answers.md and the notebooks' prose from the runs' results (see README).
+fill: setup
+	$(PY) -m support.answer_numbers fill $(FILES)
 
 lint: setup
 	@echo "==> ruff"

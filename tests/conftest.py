@@ -3,6 +3,7 @@ running a notebook on its own in a folder, the way a student runs it from the un
 
 import math
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ import papermill as pm
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from support.answer_numbers import find_spans, notebook_markdown, resolve
 from support.notebook_defs import DCGAN_NOTEBOOK, ROOT, VAE_NOTEBOOK, load_definitions
 
 MAX_EXPORT_BYTES = 5_000_000  # an exported model holds the weights only (a few MB), no example data
@@ -116,3 +118,21 @@ def assert_clean_outputs(path):
             assert out.output_type != "error", out
             if out.output_type == "stream":
                 assert out.name == "stdout" or "Warning" not in out.text, out.text
+
+
+def unresolved_prose_keys(task: str, results: dict, skip: dict[str, str]) -> tuple[list[str], set[str]]:
+    """Fill the committed prose of `task` (answers.md and the task's notebook) from other `results`, e.g.
+    a tiny run's: the keys that cannot be resolved, and the keys skipped because they match a pattern of
+    `skip` (regular expression -> why a tiny run leaves that part out)."""
+    notebook = {"dcgan": DCGAN_NOTEBOOK, "vae": VAE_NOTEBOOK}[task]
+    unresolved, skipped = [], set()
+    for text in ((ROOT / "answers.md").read_text(encoding="utf-8"), notebook_markdown(notebook)):
+        for span in find_spans(text):
+            source, _, path = span.key.partition(":")
+            if source != task:
+                continue
+            if any(re.search(pattern, path) for pattern in skip):
+                skipped.add(span.key)
+            elif resolve(span, {task: results})[1]:
+                unresolved.append(f"{span.key}: {resolve(span, {task: results})[1]}")
+    return unresolved, skipped
