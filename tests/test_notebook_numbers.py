@@ -85,9 +85,9 @@ def test_fill_rewrites_numbers_and_words_and_reports_what_it_cannot_resolve():
     assert filled.startswith("FD [17.74]{.result key=\"dcgan:final.fid\"}; weakest <span title=\"dcgan:final.weakest\">"
                              "Shirt</span>; last [49]{.result")
     assert "[9]{.result" in filled  # comments are left alone
-    assert [p.split(": ", 1)[1] for p in problems] == [
+    assert [p.split("': ", 1)[1] for p in problems] == [
         "no such entry in the dcgan results",
         "indexes a list whose order the run decides (init_study.verdicts); quote a named result",
         "cannot read the vae results (no file)"]
     assert len(check_text(filled, results)) == 3  # the same three, nothing else differs after filling
-    assert len(check_text(text, results)) == 5    # before filling, FD and the weakest class differ too
+    assert len(check_text(text, results)) == 6    # before filling, FD, the weakest class and the epoch differ too

@@ -7,6 +7,7 @@ filtered out), so the PNGs show whether the right run and the right slider step 
 import base64
 import json
 import math
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -84,6 +85,9 @@ def test_data_api_lists_runs_and_tags(logdir):
                 assert tb.image_steps(f"{model}/main", tag) == list(EPOCHS)
 
 
+HEADER_ORANGE = (245, 124, 0)  # TensorBoard's top bar (the image cards' slider has it too, further down)
+
+
 def test_capture_writes_rendered_screenshots(logdir, tmp_path, capsys):
     views = DEFAULT_VIEWS + (Scalars("absent", "no/such_run", ("train/loss",)),)
     try:
@@ -92,30 +96,69 @@ def test_capture_writes_rendered_screenshots(logdir, tmp_path, capsys):
         pytest.fail(f"screenshots could not be taken (is Chromium installed and startable?): {e}")
     assert sorted(p.name for p in saved) == sorted(EXPECTED)
     assert "skipped absent" in capsys.readouterr().out
-    scale, cards = screenshots.SCALE, {v.name: len(v.tags) for v in DEFAULT_VIEWS if isinstance(v, Scalars)}
-    cards["dcgan_epoch_metrics"] = cards["vae_test_metrics"] = 2  # tags in the tiny log
+    scale = screenshots.SCALE
     for name, colour in EXPECTED.items():
         image = np.asarray(Image.open(tmp_path / name).convert("RGB"))
-        if colour is None:  # chart views: 900 CSS px wide, as high as their rows of two cards
-            rows = -(-cards[name.removesuffix(".png")] // 2)
-            height = screenshots.CARDS_TOP + rows * screenshots.CARD_ROW + 20
-            assert image.shape == (scale * height, scale * screenshots.SCALAR_WIDTH, 3), name
-        else:
-            width, height = screenshots.IMAGE_WINDOW
-            assert image.shape == (scale * height, scale * width, 3), name
+        height, width = image.shape[:2]
+        # Cropped to the cards: no TensorBoard header at the top, at most the window's width, and
+        # a chart grid as wide as the window (less the page's margins).
+        assert pixels_near(image[: 8 * scale], HEADER_ORANGE, tol=10) == 0, f"{name}: TensorBoard header shown"
+        assert width <= scale * screenshots.SCALAR_WIDTH, name
+        if colour is None:
+            assert width >= 0.9 * scale * screenshots.SCALAR_WIDTH, f"{name}: {width} px wide"
+        assert 1 / 4 <= height / width <= 3 / 2, f"{name}: {width}x{height} px"
+        assert screenshots.blank_fraction(tmp_path / name) <= 1 / 3, f"{name}: mostly blank"
         rgb = image.astype(np.int32)
         distinct = len(np.unique((rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]))
         assert distinct > 100, f"{name} looks blank ({distinct} colours)"
         assert pixels_near(image, OTHER_RUN_COLOUR) == 0, f"{name} shows a run that should be filtered out"
-        if colour is None:  # charts: coloured run lines below the toolbar
-            chart_area = rgb[scale * screenshots.CARDS_TOP:]
-            coloured = int((chart_area.max(axis=-1) - chart_area.min(axis=-1) >= 30).sum())
+        if colour is None:  # charts: coloured run lines
+            coloured = int((rgb.max(axis=-1) - rgb.min(axis=-1) >= 30).sum())
             assert coloured > 1000, f"{name}: no plotted lines ({coloured} coloured pixels)"
-        else:  # the right step's image is shown large, the other steps' images not at all
-            assert pixels_near(image, colour) > 0.05 * image.shape[0] * image.shape[1], f"{name}: wrong or no image"
+        else:  # the right step's image fills most of the picture, the other steps' images not shown
+            # Half the grid's tiles are in the marker colour: 25 % of the picture means the grid
+            # covers more than half of it.
+            assert pixels_near(image, colour) > 0.25 * height * width, f"{name}: wrong, small or no image"
             for other in set(STEP_COLOURS.values()) - {colour}:
                 assert pixels_near(image, other) == 0, f"{name} shows another step"
             assert distinct > 1000, f"{name}: noise tiles missing ({distinct} colours)"
+
+
+# --- blank area: the measure, and the committed screenshots ----------------------------------------
+
+def test_blank_fraction_counts_empty_space_not_chart_backgrounds(tmp_path):
+    def saved(pixels, name):
+        Image.fromarray(pixels).save(tmp_path / name)
+        return tmp_path / name
+
+    # A chart: white, with grey grid lines every 50 px (100 device px) and a curve: not blank.
+    chart = np.full((600, 900, 3), 255, np.uint8)
+    chart[::100], chart[:, ::100] = 204, 204
+    chart[300 + (100 * np.sin(np.arange(900) / 80)).astype(int), np.arange(900)] = (229, 37, 146)
+    assert screenshots.blank_fraction(saved(chart, "chart.png")) < 0.05
+    # The old fixed-noise screenshot: an image grid in a quarter of a white card.
+    small = np.full((600, 900, 3), 255, np.uint8)
+    small[20:320, 20:470] = 0
+    assert screenshots.blank_fraction(saved(small, "small.png")) > 1 / 3
+    # Empty margins on TensorBoard's light grey page count as blank too.
+    margin = np.full((600, 900, 3), (245, 246, 247), np.uint8)
+    margin[:, :450] = chart[:, :450]
+    assert screenshots.blank_fraction(saved(margin, "margin.png")) > 1 / 3
+
+
+COMMITTED = sorted((Path(__file__).parent.parent / "screenshots").glob("*.png"))
+
+
+@pytest.mark.parametrize("png", COMMITTED, ids=[p.name for p in COMMITTED])
+def test_committed_screenshot_is_cropped_and_legible(png):
+    """At most a third blank, no TensorBoard header, at most 2 * 960 px wide, no extreme aspect."""
+    image = np.asarray(Image.open(png).convert("RGB"))
+    height, width = image.shape[:2]
+    blank = screenshots.blank_fraction(png)
+    assert blank <= 1 / 3, f"{png.name}: {blank:.0%} blank"
+    assert pixels_near(image[: 8 * screenshots.SCALE], HEADER_ORANGE, tol=10) == 0, f"{png.name}: header shown"
+    assert width <= screenshots.SCALE * screenshots.SCALAR_WIDTH, f"{png.name}: {width} px wide"
+    assert 1 / 4 <= height / width <= 3 / 2, f"{png.name}: {width}x{height} px"
 
 
 def test_missing_chromium_names_the_package(monkeypatch):
@@ -185,3 +228,14 @@ def test_embed_refuses_missing_screenshot(tmp_path, shots, capsys):
     assert screenshots.main(["--embed-only", "--out", str(shots), "--notebooks", str(path)]) == 1
     assert "c.png" in capsys.readouterr().err
     assert path.read_bytes() == before
+
+
+def test_no_embed_leaves_notebooks_alone(tmp_path, shots, monkeypatch):
+    path = tmp_path / "nb.ipynb"
+    small_notebook(path, ["![A](attachment:a.png)"])
+    before = path.read_bytes()
+    monkeypatch.setattr(screenshots, "capture", lambda logdir, out: [out / "a.png"])  # no browser needed
+    assert screenshots.main(["--no-embed", "--out", str(shots), "--notebooks", str(path)]) == 0
+    assert path.read_bytes() == before
+    with pytest.raises(SystemExit):  # capture without embedding, or embed without capturing: not both
+        screenshots.main(["--no-embed", "--embed-only"])

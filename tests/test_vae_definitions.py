@@ -230,7 +230,7 @@ def test_evaluate_matches_the_definitions_and_restores_the_mode(vae):
     model = vae["VAE"](6).train()
     model.log_sigma_x.fill_(math.log(0.2))
     images = torch.rand(30, 3, 32, 32)
-    scores = vae["evaluate"](model, images, batch_size=7)  # uneven batches
+    scores = vae["score_vae"](model, images, batch_size=7)  # uneven batches
     assert model.training
     model.eval()
     with torch.no_grad():
