@@ -2,25 +2,33 @@
 
 Starts a real TensorBoard on the run logs, drives headless Chromium (Debian's `chromium`)
 through Playwright to each view of the Time Series dashboard, waits until the charts or
-images have rendered and saves PNGs into `screenshots/`. Windows are small and rendered at device
-scale factor 2, so the text is large and sharp: a chart view is 900 CSS pixels wide (1800 px PNG) and
-as high as its rows of cards, and TensorBoard's smallest text (11 px tick labels) is 6 pt when it is
-printed 170 mm wide; an image view is 780x650 CSS pixels (1560x1300 px). The server and
-the browser are stopped again in any case.
+images have rendered and saves PNGs into `screenshots/`. Each PNG is cropped to the card(s) it
+shows: no TensorBoard header or search bar, no empty page. Windows are rendered at device scale
+factor 2, so the text is sharp, and are at most 960 CSS pixels wide (PNGs at most 1920 px), so a PNG
+shown at a notebook's width reads like TensorBoard at 100 % zoom:
+
+- chart views: 2 chart cards per row (3 for 3, 5 or more charts; the last card fills its row),
+  title and chart only (no buttons, legend table or step selector), tick labels 13 px and never cut
+  (a label that does not fit whole is hidden);
+- image views: one image card (title, run, step label, slider) shrunk around the image, which is
+  enlarged by a whole factor (sharp pixels) to at most IMAGE_BOX.
+
+The server and the browser are stopped again in any case.
 
     make screenshots                      # = .venv/bin/python -m support.screenshots
     python -m support.screenshots --logdir runs --out screenshots
+    python -m support.screenshots --no-embed     # only capture; leave the notebooks as they are
     python -m support.screenshots --embed-only   # only put the existing PNGs into the notebooks
 
-After capturing, the PNGs go into the notebooks themselves, so that a grader who reads only a
-notebook sees them: every markdown cell of dcgan_fashion_mnist.ipynb and vae_cifar10.ipynb whose
-source references `attachment:NAME.png` (e.g. `![TensorBoard losses](attachment:dcgan_losses.png)`)
+After capturing (unless --no-embed), the PNGs go into the notebooks themselves, so that a grader
+who reads only a notebook sees them: every markdown cell of dcgan_fashion_mnist.ipynb and
+vae_cifar10.ipynb whose source references `attachment:NAME.png` (e.g. `![TensorBoard losses](attachment:dcgan_losses.png)`)
 gets `screenshots/NAME.png` as a cell attachment; attachments the cell no longer references are
 dropped, and nothing else in the notebook changes.
 
 Views are chosen through TensorBoard's own URL state (`runFilter`, `tagFilter`,
-`smoothing`) and its stored settings (settings pane closed, card width, run sidebar);
-image steps are picked with the card's step slider (keyboard), and the displayed step is
+`smoothing`) and its stored settings (settings pane and run sidebar closed), and laid out with
+added CSS; image steps are picked with the card's step slider (keyboard), and the displayed step is
 checked before the capture. A view whose run or tags are missing is skipped with a note;
 the command fails when no view at all could be captured.
 """
@@ -46,6 +54,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import numpy as np
+from PIL import Image
 
 from support.chromium import find_chromium
 from support.files import atomic_write
@@ -57,12 +67,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 # `images=0` keeps *no* image at all, so ask for a number larger than any epoch count.
 IMAGE_SAMPLES = 10_000
 TIMEOUT_S = 60.0  # per browser step; TensorBoard gets twice that to load the logdir
-# Windows in CSS pixels, and device pixels per CSS pixel: text drawn at twice the usual resolution,
-# and few CSS pixels per view, so that the PNG stays legible when printed at the PDF's text width.
-SCALAR_WIDTH = 900  # two chart cards side by side; the height fits the view's rows of cards
-IMAGE_WINDOW = (780, 650)  # one image card, enlarged to the window
+# Windows in CSS pixels, and device pixels per CSS pixel: text drawn at twice the usual resolution.
+# Each PNG is cropped to the card(s) it shows (no TensorBoard header, search bar or empty page) and is
+# at most SCALAR_WIDTH CSS px wide, so it reads at a notebook's width like TensorBoard at 100 % zoom.
 SCALE = 2
-CARDS_TOP, CARD_ROW = 172, 383  # CSS px: top of the first scalar card, height of a row of cards (TB 2.21)
+SCALAR_WIDTH = 960  # window width of chart views: 2 or 3 chart cards per row (see columns())
+CARDS_TOP, CARD_ROW = 200, 360  # CSS px: (at most) the top of the first card and a row of cards (TB 2.21)
+IMAGE_WINDOW = (960, 1000)  # window of image views, room for one IMAGE_BOX image and its card
+IMAGE_BOX = (880, 640)  # largest image shown, CSS px; images are enlarged by a whole factor to fit it
+# Blank area (see blank_fraction): near-white pixels with nothing else within BLANK_RADIUS device px.
+NEAR_WHITE, BLANK_RADIUS = 230, 24 * SCALE
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,23 @@ DEFAULT_VIEWS: tuple[Scalars | Images, ...] = (
     Images("vae_reconstructions", "vae/main", "reconstructions"),
     Images("vae_prior_samples", "vae/main", "prior_samples"),
 )
+
+
+def blank_fraction(png: Path, radius: int = BLANK_RADIUS) -> float:
+    """Share of a picture that is blank: near-white pixels (every channel >= NEAR_WHITE: white,
+    TensorBoard's light grey page and card borders) with no other pixel within ``radius`` pixels
+    (a square window). Chart backgrounds are white but crossed by grid lines and curves, so they do
+    not count; empty margins, empty grid slots and white space around a small image do."""
+    rgb = np.asarray(Image.open(png).convert("RGB"))
+    ink = (rgb.min(axis=-1) < NEAR_WHITE).astype(np.int64)
+    # Count ink in each pixel's window with a summed-area table (windows clipped at the picture's edge).
+    table = np.pad(ink.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    rows, cols = (np.arange(n) for n in ink.shape)
+    top, bottom = np.clip(rows - radius, 0, ink.shape[0]), np.clip(rows + radius + 1, 0, ink.shape[0])
+    left, right = np.clip(cols - radius, 0, ink.shape[1]), np.clip(cols + radius + 1, 0, ink.shape[1])
+    window = (table[np.ix_(bottom, right)] - table[np.ix_(top, right)]
+              - table[np.ix_(bottom, left)] + table[np.ix_(top, left)])
+    return float((window == 0).mean())
 
 
 def disk_runs(logdir: Path) -> set[str]:
@@ -192,13 +223,11 @@ def _dashboard_url(tb: TensorBoard, run: str, tags: Sequence[str], smoothing: fl
     return f"{tb.url}/?{urllib.parse.urlencode(query, quote_via=urllib.parse.quote)}#timeseries"
 
 
-def _open(browser, url: str, size: tuple[int, int], sidebar: bool, scale: float = SCALE):
-    """A fresh page with TensorBoard's stored settings: no settings pane, two chart cards per row.
-    ``size`` is the viewport in CSS pixels; the PNG has ``scale`` device pixels per CSS pixel."""
-    sidebar_percent = 20 if sidebar else 0
-    card_width = int(size[0] * (100 - sidebar_percent) / 100 / 2) - 40  # two cards side by side
-    settings = {"timeSeriesSettingsPaneOpened": False, "timeSeriesCardMinWidth": card_width,
-                "sideBarWidthInPercent": sidebar_percent, "ignoreOutliers": False}
+def _open(browser, url: str, size: tuple[int, int], scale: float = SCALE):
+    """A fresh page with TensorBoard's stored settings: no settings pane, no run sidebar (each
+    view shows one run, named by its run filter). ``size`` is the window in CSS pixels; the
+    PNG has ``scale`` device pixels per CSS pixel."""
+    settings = {"timeSeriesSettingsPaneOpened": False, "sideBarWidthInPercent": 0, "ignoreOutliers": False}
     context = browser.new_context(viewport={"width": size[0], "height": size[1]}, color_scheme="light",
                                   device_scale_factor=scale)
     stored = json.dumps(json.dumps(settings))
@@ -209,34 +238,74 @@ def _open(browser, url: str, size: tuple[int, int], sidebar: bool, scale: float 
     return page
 
 
-def _settle(page, path: Path) -> None:
-    """Move the pointer away, then save once two consecutive frames are identical."""
+# Bounding box (CSS px, rounded outwards) of all shown elements matching a selector: the crop of a
+# view. (TensorBoard keeps hidden copies of the cards, with empty boxes, for its other tabs.)
+BOUNDING_BOX = """sel => {
+    const rs = [...document.querySelectorAll(sel)].map(e => e.getBoundingClientRect()).filter(r => r.width > 0);
+    const x = Math.floor(Math.min(...rs.map(r => r.left))), y = Math.floor(Math.min(...rs.map(r => r.top)));
+    return {x, y, width: Math.ceil(Math.max(...rs.map(r => r.right))) - x,
+            height: Math.ceil(Math.max(...rs.map(r => r.bottom))) - y};
+}"""
+
+# Hide every axis tick label that does not fit whole into its axis (TensorBoard clips them at the
+# axis ends), so that a chart shows whole labels only.
+HIDE_CUT_LABELS = """() => document.querySelectorAll('line-chart-axis').forEach(axis => {
+    const box = axis.getBoundingClientRect();
+    axis.querySelectorAll('text, .major-label').forEach(label => {
+        const r = label.getBoundingClientRect();
+        const whole = r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
+        label.style.visibility = whole ? '' : 'hidden';
+    });
+})"""
+
+
+def _settle(page, path: Path, clip: dict, prepare: str | None = None) -> None:
+    """Move the pointer away, then save the ``clip`` rectangle (CSS px) once two consecutive
+    frames are identical; ``prepare`` is JavaScript run before each frame."""
     page.mouse.move(page.viewport_size["width"] - 1, page.viewport_size["height"] - 1)
     shot, last, deadline = None, None, time.monotonic() + 10
     while shot is None or time.monotonic() < deadline:
         page.wait_for_timeout(200)
-        shot = page.screenshot()
+        if prepare:
+            page.evaluate(prepare)
+        shot = page.screenshot(clip=clip)
         if shot == last:
             break
         last = shot
     path.write_bytes(shot)
 
 
+def columns(cards: int) -> int:
+    """Chart cards per row: a 2x2 grid for 4 cards, 2 side by side for 1 or 2, else 3 per row."""
+    return 2 if cards in (1, 2, 4) else 3
+
+
 def _capture_scalars(browser, tb: TensorBoard, view: Scalars, tags: list[str], out: Path) -> Path:
-    # Two cards per row (no run sidebar; each card's legend names the run); the window is made tall
-    # enough that every card is on screen, so nothing is cut off.
-    size = (SCALAR_WIDTH, CARDS_TOP + -(-len(tags) // 2) * CARD_ROW + 20)
-    page = _open(browser, _dashboard_url(tb, view.run, tags, view.smoothing), size, sidebar=False)
+    # A fixed number of cards per row, the window tall enough that every card is on screen (so all
+    # of them load); the PNG is cropped to the cards.
+    cols = columns(len(tags))
+    size = (SCALAR_WIDTH, CARDS_TOP + -(-len(tags) // cols) * CARD_ROW)
+    page = _open(browser, _dashboard_url(tb, view.run, tags, view.smoothing), size)
     try:
-        # Size the legend table to its rows (TensorBoard's own 'expanded' style), so two rows fit.
-        page.add_style_tag(content=".data-table-container{height:auto !important;min-height:0 !important}")
+        page.add_style_tag(content=(
+            # `cols` cards per row; the last card spans the rest of its row, leaving no empty slot.
+            f".card-grid{{grid-template-columns:repeat({cols},1fr) !important}}"
+            f".card-grid>.card-space:last-child{{grid-column:span {cols - (len(tags) - 1) % cols}}}"
+            # Title and chart only: no buttons (they would shorten long titles), no legend table, no
+            # step-selector line with its step label (it covers the last x tick label), no resize grips.
+            ".heading .controls,.data-table-container,scalar-card-fob-controller{display:none !important}"
+            "scalar-card-component .chart-container{resize:none !important}"
+            # Tick labels at full strength up to the axis ends (TensorBoard fades them out there), and
+            # text a little larger than TensorBoard's 11 px ticks and 14 px titles, for print.
+            "line-chart-axis .ticks{-webkit-mask-image:none !important;mask-image:none !important}"
+            "line-chart-axis text{font-size:13px !important}scalar-card-component .heading{font-size:16px !important}"
+            "scalar-card-component{padding-bottom:4px !important}"))  # the x axis has room below its labels
         cards = page.locator("scalar-card-component")
         page.wait_for_function("n => document.querySelectorAll('scalar-card-component').length === n",
                                arg=len(tags))
-        # Cards inside the viewport have loaded: no spinner, and the legend row names the run.
+        # Every card has loaded: no spinner, and its (hidden) legend table names the run.
         page.wait_for_function(
             """run => [...document.querySelectorAll('scalar-card-component')]
-                .filter(c => c.getBoundingClientRect().top < innerHeight)
                 .every(c => !c.querySelector('mat-spinner')
                             && c.querySelector('line-chart canvas, line-chart svg')
                             && c.querySelector('.data-table-container')?.textContent.includes(run))""",
@@ -246,7 +315,7 @@ def _capture_scalars(browser, tb: TensorBoard, view: Scalars, tags: list[str], o
         if shown != set(tags):
             raise RuntimeError(f"{view.name}: TensorBoard shows {sorted(shown)}, expected {tags}")
         path = out / f"{view.name}.png"
-        _settle(page, path)
+        _settle(page, path, page.evaluate(BOUNDING_BOX, "card-view"), prepare=HIDE_CUT_LABELS)
         return path
     finally:
         page.context.close()
@@ -258,11 +327,8 @@ def _capture_images(browser, tb: TensorBoard, view: Images, out: Path) -> list[P
         raise RuntimeError(f"{view.name}: TensorBoard lists tag {view.tag!r} of {view.run!r} but serves no image")
     wanted = sorted({{"first": steps[0], "middle": steps[(len(steps) - 1) // 2], "last": steps[-1]}[a]
                      for a in view.at})
-    page = _open(browser, _dashboard_url(tb, view.run, [view.tag]), IMAGE_WINDOW, sidebar=False)
+    page = _open(browser, _dashboard_url(tb, view.run, [view.tag]), IMAGE_WINDOW)
     try:
-        # Enlarge the image card to the full row and the remaining window height.
-        page.add_style_tag(content=".card-space:has(image-card){grid-column:1/-1}"
-                                   "card-view:has(image-card){height:calc(100vh - 190px) !important}")
         card = page.locator("image-card-component").filter(
             has=page.locator(f"tb-truncated-path[title='{view.tag}']")).first
         img, label = card.locator(".img-container img"), card.locator(".metadata .step")
@@ -271,6 +337,20 @@ def _capture_images(browser, tb: TensorBoard, view: Images, out: Path) -> list[P
         run_shown = card.locator("card-run-name").inner_text().strip()
         if run_shown != view.run:
             raise RuntimeError(f"{view.name}: the image card shows run {run_shown!r}, not {view.run!r}")
+        # Show the image enlarged by a whole factor (sharp pixels), as large as fits IMAGE_BOX, and
+        # shrink the card around it: title, run, step label, slider and image, little else.
+        natural = page.wait_for_function("i => i.complete && i.naturalWidth > 0 && [i.naturalWidth, i.naturalHeight]",
+                                         arg=img.element_handle()).json_value()
+        zoom = max(1, int(min(SCALE * box / n for box, n in zip(IMAGE_BOX, natural, strict=True))))
+        width, height = (n * zoom / SCALE for n in natural)
+        page.add_style_tag(content=(
+            ".card-space:has(image-card){grid-column:1/-1}image-card-component .controls{display:none}"
+            "card-view:has(image-card){height:auto !important;min-height:0 !important;width:max-content}"
+            "image-card-component{flex:none !important;height:auto !important;overflow:visible !important}"
+            "image-card-component .img-container{flex:none !important}"
+            f"image-card-component .img-container img{{position:static !important;display:block;"
+            f"width:{width}px !important;height:{height}px !important;max-width:none !important;"
+            "max-height:none !important}"))
         paths = []
         for step in wanted:
             if slider.count():  # no slider when the tag has a single step
@@ -290,7 +370,7 @@ def _capture_images(browser, tb: TensorBoard, view: Images, out: Path) -> list[P
             page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=img.element_handle())
             img.evaluate("i => i.decode()")
             path = out / f"{view.name}_epoch_{step:02d}.png"
-            _settle(page, path)
+            _settle(page, path, page.evaluate(BOUNDING_BOX, "card-view:has(image-card)"))
             paths.append(path)
         return paths
     finally:
@@ -335,7 +415,9 @@ def capture(logdir: Path, outdir: Path, views: Sequence[Scalars | Images] = DEFA
                     why = f"has none of the tags {wanted}" if view.run in runs else "is not in the logdir"
                     print(f"skipped {view.name}: run {view.run!r} {why}")
                 for path in new:
-                    print(f"saved {path}")
+                    with Image.open(path) as png:
+                        size = "x".join(map(str, png.size))
+                    print(f"saved {path} ({size} px, {blank_fraction(path):.0%} blank)")
                 saved += new
         finally:
             browser.close()
@@ -399,14 +481,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("screenshots"), help="where the PNGs go")
     parser.add_argument("--notebooks", type=Path, nargs="*", default=[Path(name) for name in NOTEBOOKS],
                         help="notebooks to embed the PNGs into (default: both task notebooks)")
-    parser.add_argument("--embed-only", action="store_true",
-                        help="do not start TensorBoard; embed the PNGs already in --out")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--embed-only", action="store_true",
+                      help="do not start TensorBoard; embed the PNGs already in --out")
+    mode.add_argument("--no-embed", action="store_true", help="only capture; leave the notebooks unchanged")
     args = parser.parse_args(argv)
     try:
         if not args.embed_only and not capture(args.logdir, args.out):
             print(f"error: no view could be captured from {args.logdir}", file=sys.stderr)
             return 1
-        embed_all(args.notebooks, args.out)
+        if not args.no_embed:
+            embed_all(args.notebooks, args.out)
     except RuntimeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
