@@ -6,12 +6,11 @@ never from a copy):
 - DCGAN (dcgan_fashion_mnist.ipynb): one `gan_step` (D on a real and a fake batch, then G) of
   `Generator(LATENT_DIM, width)` and `Discriminator(width)` with `make_optimizers(G, D, LR)`, at widths 32,
   the notebook's WIDTH, 64 and 128, batch BATCH_SIZE.
-- VAE (vae_cifar10.ipynb): one step of the notebook's training loop (`vae_loss`, zero_grad, backward,
-  Adam step) of `VAE(128, WIDTH, bf16)` (128 latent dimensions: the notebook's sweep picks them), batch
-  BATCH_SIZE.
+- VAE (vae_cifar10.ipynb): one `train_step` (the loss, the running sigma_x, zero_grad, backward, Adam step)
+  of `VAE(128, WIDTH, bf16)` (128 latent dimensions: the notebook's sweep picks them), batch BATCH_SIZE.
   Both in four settings: fp32 or bf16 autocast, contiguous or channels_last memory layout.
-- VAE data pipeline, alone and followed by the fp32 VAE step: what the notebook does (an in-memory uint8
-  tensor indexed by a shuffled batch of indices, converted to float per batch) against what a user would
+- VAE data pipeline, alone and followed by the fp32 VAE step: what the notebook does (the whole set
+  converted to float32 once, then the notebook's `make_loader` slicing shuffled batches of it) against what a user would
   otherwise write, a `torchvision.datasets.CIFAR10`-style Dataset (HWC uint8 numpy image -> PIL ->
   `ToTensor`, per image) in a DataLoader with 2 persistent workers. The images are random uint8 data of
   CIFAR-10's shape (content does not change the speed), so no dataset is needed.
@@ -109,12 +108,8 @@ def vae_step(nb: dict, precision: str, layout: str, device: torch.device) -> Cal
     model = nb["VAE"](VAE_LATENT, nb["WIDTH"], bf16=precision == "bf16").to(device, memory_format=fmt).train()
     opt = torch.optim.Adam(model.parameters(), lr=nb["LR"])
 
-    def step(x: torch.Tensor) -> float:
-        out = nb["vae_loss"](model, x.to(device, memory_format=fmt))
-        opt.zero_grad(set_to_none=True)
-        out.loss.backward()
-        opt.step()
-        return out.loss.item()
+    def step(x: torch.Tensor) -> torch.Tensor:
+        return nb["train_step"](model, opt, x.to(device, memory_format=fmt)).loss  # no host sync, as in the notebook
 
     return step
 
@@ -144,20 +139,10 @@ class CifarStyle(Dataset):
         return self.transform(Image.fromarray(self.data[i])), self.targets[i]
 
 
-def in_memory_batches(images: torch.Tensor, batch: int, seed: int):
-    """Endless shuffled float batches of an in-memory (N, 3, 32, 32) uint8 tensor, converted per batch."""
-    to_unit = v2.ToDtype(torch.float32, scale=True)
-    g = torch.Generator().manual_seed(seed)
-    while True:
-        order = torch.randperm(len(images), generator=g)
-        for i in range(0, len(images) - batch + 1, batch):
-            yield to_unit(images[order[i:i + batch]])
-
-
 def loader_batches(loader: DataLoader):
     """Endless image batches of a DataLoader (its persistent workers keep running across epochs)."""
     while True:
-        for x, _ in loader:
+        for x, *_ in loader:
             yield x
 
 
@@ -171,7 +156,8 @@ def pipeline_cases(nb: dict, n_images: int, device: torch.device) -> list[Case]:
     dataset = CifarStyle(images.permute(0, 2, 3, 1).contiguous().numpy(), labels, ToTensor())  # CIFAR10 keeps HWC
     loader = DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=WORKERS, persistent_workers=True,
                         drop_last=True, generator=torch.Generator().manual_seed(1))
-    sources = {"in-memory uint8 tensor (notebook)": in_memory_batches(images, batch, seed=2),
+    in_memory = nb["make_loader"](v2.ToDtype(torch.float32, scale=True)(images), batch_size=batch, seed=2)
+    sources = {"in-memory float32 tensor, make_loader (notebook)": loader_batches(in_memory),
                f"per-sample Dataset + DataLoader, {WORKERS} workers": loader_batches(loader)}
     step = vae_step(nb, "fp32", "contiguous", device)
     cases = []
@@ -205,7 +191,8 @@ def measure(cases: list[Case], rounds: int, min_run_time: float, threads: int) -
 def check_finite(case: Case) -> None:
     """A step that produced NaN/inf would be timing something else (e.g. slow denormal arithmetic)."""
     out = case.fn()
-    values = out if isinstance(out, tuple) else (out,) if isinstance(out, float) else ()
+    values = out.float().flatten().tolist() if isinstance(out, torch.Tensor) else out if isinstance(out, tuple) \
+        else (out,) if isinstance(out, float) else ()
     if not all(math.isfinite(v) for v in values):
         raise FloatingPointError(f"{case.name}: non-finite output {out} after the measurements")
 
