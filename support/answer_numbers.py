@@ -168,11 +168,12 @@ def fill_text(text: str, results: dict, name: str = "answers.md") -> tuple[str, 
 
 def check_text(text: str, results: dict, name: str = "answers.md") -> list[str]:
     """One message per span that `fill` cannot resolve or would change; empty when all match."""
-    problems = fill_text(text, results, name)[1]
+    problems = []
     for span in find_spans(text):
         new, why = resolve(span, results)
-        if not why and new != span.text:
-            problems.append(f"{name}:{span.line}: [{span.text}] key={span.key!r}: written {span.text}, results say {new}")
+        if why or new != span.text:
+            problems.append(f"{name}:{span.line}: [{span.text}] key={span.key!r}: "
+                            + (why or f"written {span.text}, results say {new}"))
     return problems
 
 

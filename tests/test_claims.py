@@ -105,6 +105,7 @@ def test_initial_scales_differ_as_described(dcgan):
         assert start["default"][key] > start["xavier"][key] > start["dcgan"][key], key
     for key in ("std of D logits, generated", "std of D logits, real"):
         assert start["default"][key] == min(row[key] for row in start.values()), key
+    assert start["dcgan"]["std of G(z) pixels"] < 0.25  # "nearly uniform grey images" (pixels in [-1, 1])
 
 
 def test_latent_walks_have_no_jumps(dcgan):
@@ -139,6 +140,7 @@ def test_likelihood_comparison(vae):
     assert kl["mean_squared"] < kl["sum_squared"] < kl["bernoulli"] < kl["gaussian"]
     assert kl["gaussian"] > 5 * kl["sum_squared"]
     assert objectives["gaussian"]["sigma_x"] < 0.5
+    assert objectives["mean_squared"]["active_units"] == 0  # "0 active units: a collapsed posterior"
 
 
 def test_reconstructions_improve_fast_then_slowly(vae):
