@@ -36,12 +36,6 @@ def test_the_distance_fell(dcgan):
     assert epochs[-1]["frechet_distance"] < epochs[1]["frechet_distance"] < epochs[0]["frechet_distance"]
 
 
-def test_fixed_noise_settles_early(dcgan):
-    """1.3: 'the first epochs decide what most vectors draw, the later ones mostly refine it'."""
-    s = dcgan["run_summary"]
-    assert s["fixed_changed_early"] > s["fixed_changed_late"] and s["fixed_changed_late"] < 32, s
-
-
 def test_samples_cover_every_class_and_most_are_recognisable(dcgan):
     """1.4: 'all ten classes are produced, none of them rarely' and 'most samples are recognisable
     garments, shoes or bags, while some are malformed' (the classifier is unsure of a minority)."""
