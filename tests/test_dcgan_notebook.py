@@ -71,7 +71,7 @@ def test_dcgan_tensorboard_log(dcgan_run):
 def test_dcgan_results_and_checkpoint(dcgan_run):
     results_dir = dcgan_run / "results" / "dcgan"
     results = json.loads((results_dir / "results.json").read_text())
-    assert finite_numbers(results)
+    assert finite_numbers(results) and results["time_estimate_minutes"] > 0
     assert results["splits"]["validation"] == 10_000 and results["splits"]["train"] == 512
     assert [e["epoch"] for e in results["epochs"]] == [1, 2]
     study = results["init_study"]

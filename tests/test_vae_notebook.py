@@ -105,7 +105,7 @@ def test_vae_results_and_exports(vae_run, results):
     mixture = results["mixture"]
     assert set(mixture["code_log_density"]) == {"N(0, I)", "Gaussian mixture"} and mixture["split"] == "test"
     assert mixture["components"] == 2 and mixture["fit_images"] == 256
-    assert set(SECTIONS) <= set(results["section_seconds"])
+    assert set(SECTIONS) <= set(results["section_seconds"]) and results["time_estimate_minutes"] > 0
     assert results["manifest"]["cpu"] and isinstance(results["manifest"]["bf16_autocast"], bool)
     for figure in ("latent_sweep.png", "likelihood_comparison.png", "prior_vs_mixture_samples.png",
                    "reconstruction_progression.png", "epoch_metrics.png", "interpolation.png"):
