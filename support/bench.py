@@ -100,15 +100,6 @@ def setting_name(precision: str, layout: str, compiled: bool = False) -> str:
     return precision + (" + channels_last" if layout == "channels_last" else "") + (" + torch.compile" if compiled else "")
 
 
-def inductor_isa() -> str | None:
-    """The vector ISA inductor's C++ kernels are built for (it follows ATEN_CPU_CAPABILITY); None if unknown."""
-    try:
-        from torch._inductor.cpu_vec_isa import pick_vec_isa  # private, hence the fallback
-        return str(pick_vec_isa()) or None
-    except Exception:
-        return None
-
-
 def inductor_cache_dir(capability: str) -> str:
     """An inductor cache of this CPU capability only (see the module's docstring): TORCHINDUCTOR_CACHE_DIR
     where the user set it, else torch's default folder + `_<capability>`. (Importing torchvision already set
@@ -123,7 +114,7 @@ def inductor_cache_dir(capability: str) -> str:
 
 
 def compiled_case(name: str, make_step: Callable[[], Callable[[], object]], images: int, info: dict,
-                  baseline: str, device: torch.device) -> Case:
+                  baseline: str) -> Case:
     """The torch.compile row: make_step() builds a step of compiled networks, whose first COMPILE_WARMUP calls
     compile them; their seconds are recorded as compile_s and not timed. Any failure to compile (no C++
     compiler, unsupported platform), or a non-finite output of those calls, gives a skipped row with the
@@ -145,7 +136,6 @@ def compiled_case(name: str, make_step: Callable[[], Callable[[], object]], imag
         return Case(name, None, images, {**info, "skipped": reason}, baseline=baseline)
     info["compile_s"] = time.perf_counter() - start
     info["compile_warmup_calls"] = COMPILE_WARMUP
-    info["inductor_isa"] = inductor_isa() if device.type == "cpu" else None
     print(f"  compiled in {info['compile_s']:.1f} s", file=sys.stderr, flush=True)
     return Case(name, step, images, info, baseline=baseline)
 
@@ -184,7 +174,7 @@ def dcgan_cases(nb: dict, widths: list[int], settings, compile_row: bool, device
             cases.append(compiled_case(f"dcgan W={width} {setting_name(*COMPILED, compiled=True)}",
                                        lambda width=width: dcgan_step(nb, width, *COMPILED, device, compiled=True),
                                        batch, {**info, "precision": COMPILED[0], "layout": COMPILED[1]},
-                                       f"dcgan W={width} fp32", device))
+                                       f"dcgan W={width} fp32"))
     return cases
 
 
@@ -220,7 +210,7 @@ def vae_cases(nb: dict, settings, compile_row: bool, device: torch.device) -> li
 
         cases.append(compiled_case(f"vae W={nb['WIDTH']} {setting_name(*COMPILED, compiled=True)}", make_step, batch,
                                    {**info, "precision": COMPILED[0], "layout": COMPILED[1]},
-                                   f"vae W={nb['WIDTH']} fp32", device))
+                                   f"vae W={nb['WIDTH']} fp32"))
     return cases
 
 

@@ -10,6 +10,7 @@ from conftest import DCGAN_NOTEBOOK, VAE_NOTEBOOK
 
 SHEET = {DCGAN_NOTEBOOK: ["1.1", "1.2", "1.3", "1.4"], VAE_NOTEBOOK: ["2.1", "2.2", "2.3", "2.4"]}
 MAX_PATH_LINES = 450  # non-blank code lines from the sheet's first section to the appendix
+MAX_CELL_LINES = 40   # non-blank lines of one code cell: one idea per cell
 
 
 def headings(cells):
@@ -46,3 +47,11 @@ def test_one_parameters_cell(notebook):
     tags = [c.metadata.get("tags", []) for c in nbformat.read(notebook, as_version=4).cells]
     assert sum("parameters" in t for t in tags) == 1
     assert not any("injected-parameters" in t for t in tags), "make run leaves no papermill cell behind"
+
+
+@pytest.mark.parametrize("notebook", list(SHEET), ids=lambda p: p.stem)
+def test_short_code_cells(notebook):
+    cells = nbformat.read(notebook, as_version=4).cells
+    long = {i: n for i, c in enumerate(cells) if c.cell_type == "code"
+            and (n := sum(1 for line in c.source.splitlines() if line.strip())) > MAX_CELL_LINES}
+    assert not long, f"{notebook.name}: code cells over {MAX_CELL_LINES} lines (cell: lines) {long}"

@@ -31,29 +31,41 @@ def test_a_name_defined_in_both_notebooks_is_the_same_code():
     assert not differing, f"defined in both notebooks but different: {differing}"
 
 
-@pytest.mark.parametrize("name", ["results.json", "generator.pt2", "main.pt"])
-def test_atomic_save_writes_whole_files_or_nothing(vae, tmp_path, name):
-    """JSON for .json, torch.export.save for an exported program, torch.save otherwise; a failure before the
-    rename leaves the old file as it was and no temporary file."""
+SAVED = {  # file name -> (object, how to read it back, what it should give)
+    "main.pt": ({"w": torch.ones(2)}, lambda path: torch.load(path)["w"].tolist(), [1.0, 1.0]),
+    "results.json": ({"a": 1}, lambda path: json.loads(path.read_text()), {"a": 1}),
+    "generator.pt2": (torch.export.export(torch.nn.Linear(2, 1), (torch.randn(3, 2),)),
+                      lambda path: tuple(torch.export.load(path).module()(torch.ones(3, 2)).shape), (3, 1)),
+}
+
+
+@pytest.mark.parametrize("name", list(SAVED))
+def test_atomic_save_writes_the_right_format_and_no_temporary_file(vae, tmp_path, name):
+    """torch.save, JSON for .json, torch.export.save for an exported program; only the file itself is left."""
+    obj, read, expected = SAVED[name]
     path = tmp_path / "sub" / name
-    if name.endswith(".json"):
-        obj, bad = {"a": 1}, {"a": object()}
-    elif name.endswith(".pt2"):
-        obj = torch.export.export(torch.nn.Linear(2, 1), (torch.randn(3, 2),))
-        bad = None
-    else:
-        obj, bad = {"w": torch.ones(2)}, None
     vae["atomic_save"](obj, path)
-    if name.endswith(".json"):
-        assert json.loads(path.read_text()) == obj
-        with pytest.raises(TypeError):
-            vae["atomic_save"](bad, path)
-        assert json.loads(path.read_text()) == obj
-    elif name.endswith(".pt2"):
-        assert torch.export.load(path).module()(torch.ones(3, 2)).shape == (3, 1)
-    else:
-        assert torch.equal(torch.load(path)["w"], torch.ones(2))
+    assert read(path) == expected
     assert [p.name for p in path.parent.iterdir()] == [name]
+
+
+def test_atomic_save_keeps_the_old_file_when_writing_fails(vae, tmp_path):
+    path = tmp_path / "results.json"
+    vae["atomic_save"]({"a": 1}, path)
+    with pytest.raises(TypeError):
+        vae["atomic_save"]({"a": object()}, path)  # not serialisable: nothing is written
+    assert json.loads(path.read_text()) == {"a": 1} and [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+def test_bf16_rule_and_manifest(vae):
+    cpu = torch.device("cpu")
+    assert vae["pick_bf16"]("auto", cpu) == vae["cpu_info"]()[1]
+    assert vae["pick_bf16"](True, cpu) is True and vae["pick_bf16"](False, cpu) is False
+    manifest = vae["run_manifest"](cpu, True, channels_last=False)
+    assert manifest["precision"] == "bfloat16 autocast" and manifest["bf16_autocast"] is True
+    assert vae["run_manifest"](cpu, False, channels_last=True)["precision"] == "float32, channels_last"
+    assert manifest["cpu_capability"] == torch.backends.cpu.get_cpu_capability() and manifest["cpu"]
+    assert manifest["params"]["BATCH_SIZE"] == vae["BATCH_SIZE"]
 
 
 def test_time_estimate_adds_the_work_left_to_the_time_so_far(vae, capsys):
